@@ -1,0 +1,61 @@
+import type { IncomingHttpHeaders, RequestListener } from "node:http";
+import type { Database } from "@oncely/db";
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import type { ResponseMetaFn } from "@trpc/server/http";
+import { createPrincipalResolver } from "./auth";
+import { type AppRouter, appRouter } from "./root";
+import { createContext } from "./trpc";
+
+/** Largest request body accepted (bytes); larger is a 413 before any work. */
+export const MAX_BODY_BYTES = 100 * 1024;
+
+export interface ApiHandlerOptions {
+  db: Database;
+  /** Called with every error a procedure raised (for logs). */
+  onError?: (error: { path: string | undefined; code: string; error: Error }) => void;
+}
+
+/**
+ * Sends what procedures put in `ctx.responseHeaders` (Idempotent-Replayed, Retry-After).
+ * Shared by both adapters, so both answer alike.
+ */
+const responseMeta: ResponseMetaFn<AppRouter> = ({ ctx }) => ({ headers: ctx?.responseHeaders });
+
+function shared(options: ApiHandlerOptions) {
+  const resolvePrincipal = createPrincipalResolver(options.db);
+  return {
+    router: appRouter,
+    responseMeta,
+    context: (headers: Headers) => createContext({ db: options.db, resolvePrincipal, headers }),
+    onError: ({ path, error }: { path: string | undefined; error: Error & { code: string } }) =>
+      options.onError?.({ path, code: error.code, error }),
+  };
+}
+
+/** Node `http` request listener serving the AppRouter (the standalone adapter). */
+export function createNodeHandler(options: ApiHandlerOptions & { basePath?: string }): RequestListener {
+  const { context, ...rest } = shared(options);
+  return createHTTPHandler({
+    ...rest,
+    basePath: options.basePath ?? "/trpc/",
+    maxBodySize: MAX_BODY_BYTES,
+    createContext: ({ req }) => context(toWebHeaders(req.headers)),
+  });
+}
+
+/** Fetch `Request` → `Response` handler serving the AppRouter (Next.js route handlers). */
+export function createFetchHandler(options: ApiHandlerOptions & { endpoint: string }) {
+  const { context, ...rest } = shared(options);
+  return (req: Request) =>
+    fetchRequestHandler({ ...rest, req, endpoint: options.endpoint, createContext: () => context(req.headers) });
+}
+
+function toWebHeaders(incoming: IncomingHttpHeaders): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(incoming)) {
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else if (value !== undefined) headers.set(name, value);
+  }
+  return headers;
+}

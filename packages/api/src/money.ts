@@ -1,0 +1,16 @@
+import { z } from "zod";
+
+/** Largest amount one operation may move, in minor units (100 million in major units). */
+export const MAX_AMOUNT = 10_000_000_000;
+
+/** An amount in integer minor units (cents): never a float, never zero or negative. */
+export const amountSchema = z
+  .number({ error: "amount must be a number of minor units (e.g. cents)" })
+  .int({ error: "amount must be an integer number of minor units (e.g. 1999 for 19.99)" })
+  .positive({ error: "amount must be greater than zero" })
+  .max(MAX_AMOUNT, { error: `amount must be at most ${MAX_AMOUNT} minor units` });
+
+/** ISO 4217 currency code, upper case. */
+export const currencySchema = z
+  .string()
+  .regex(/^[A-Z]{3}$/, { error: "currency must be a three-letter ISO 4217 code in upper case, e.g. USD" });

@@ -1,0 +1,71 @@
+import type { Database } from "@oncely/db";
+import { idempotent, oncelyCodeOf } from "@oncely/idempotency";
+import { initTRPC, type TRPCError } from "@trpc/server";
+import { z } from "zod";
+import type { PrincipalResolver } from "./auth";
+import { ApiError, apiError } from "./errors";
+
+export interface CreateContextOptions {
+  db: Database;
+  resolvePrincipal: PrincipalResolver;
+  /** The request's headers, whatever adapter serves it. */
+  headers: Headers;
+}
+
+/** Per-request context. `responseHeaders` are sent by the adapter's `responseMeta`. */
+export function createContext({ db, resolvePrincipal, headers }: CreateContextOptions) {
+  return { db, resolvePrincipal, headers, responseHeaders: new Headers() };
+}
+export type Context = ReturnType<typeof createContext>;
+
+const INTERNAL_ERROR_MESSAGE =
+  "Something went wrong on our side and nothing was saved; retrying with the same Idempotency-Key is safe";
+
+const t = initTRPC.context<Context>().create({
+  // Never send stack traces, whatever NODE_ENV says.
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    const { stack: _stack, ...data } = shape.data;
+    const internal = error.code === "INTERNAL_SERVER_ERROR";
+    return {
+      ...shape,
+      message: internal ? INTERNAL_ERROR_MESSAGE : shape.message,
+      data: {
+        ...data,
+        oncelyCode: errorCode(error),
+        issues: error.cause instanceof z.ZodError ? issuesOf(error.cause) : undefined,
+      },
+    };
+  },
+});
+
+function errorCode(error: TRPCError): string | undefined {
+  if (error.cause instanceof ApiError) return error.cause.code;
+  if (error.cause instanceof z.ZodError) return "invalid_input";
+  return oncelyCodeOf(error);
+}
+
+function issuesOf(error: z.ZodError) {
+  return error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+}
+
+export const createRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure;
+
+/** Requires `Authorization: Bearer <api key>`; adds `principalId` to the context. */
+export const authedProcedure = t.procedure.use(async ({ ctx, next }) => {
+  const principalId = await ctx.resolvePrincipal(ctx.headers.get("authorization"));
+  if (!principalId) {
+    throw apiError("unauthenticated", "Send a valid API key as `Authorization: Bearer <key>`");
+  }
+  return next({ ctx: { principalId } });
+});
+
+/**
+ * The idempotency plugin: concatenate after `.input()`, so it fingerprints parsed input and
+ * validation errors happen before any key is stored.
+ */
+export const idempotency = idempotent({
+  onBackgroundError: (error) => console.error("idempotency bookkeeping failed", error),
+});

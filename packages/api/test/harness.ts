@@ -1,0 +1,89 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { seedDemo } from "@oncely/db";
+import { createTestDatabase, type TestDatabase } from "@oncely/db/testing";
+import { createNodeHandler } from "../src/http";
+
+export interface CallOptions {
+  apiKey?: string | null;
+  idempotencyKey?: string | null;
+  headers?: Record<string, string>;
+}
+
+export interface CallResult {
+  status: number;
+  headers: Headers;
+  body: string;
+  json: any;
+}
+
+export interface TestApi {
+  url: string;
+  database: TestDatabase;
+  /** Tenant ids of the seeded demo principals. */
+  principals: { alice: string; bob: string };
+  /** POSTs a mutation as plain JSON, like curl would. */
+  mutate: (path: string, input: unknown, options?: CallOptions) => Promise<CallResult>;
+  /** GETs a query as plain JSON. */
+  query: (path: string, input?: unknown, options?: CallOptions) => Promise<CallResult>;
+  count: (table: string) => Promise<number>;
+  close: () => Promise<void>;
+}
+
+/** A fresh database (seeded with alice and bob) behind a real HTTP server on loopback. */
+export async function startTestApi(): Promise<TestApi> {
+  const database = await createTestDatabase();
+  await seedDemo(database.db);
+  const server = http.createServer(createNodeHandler({ db: database.db }));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/trpc`;
+
+  const send = async (request: Request): Promise<CallResult> => {
+    const response = await fetch(request);
+    const body = await response.text();
+    return { status: response.status, headers: response.headers, body, json: JSON.parse(body) };
+  };
+  const headersFor = (options: CallOptions) => {
+    const headers = new Headers(options.headers);
+    const apiKey = options.apiKey === undefined ? "sk_test_alice" : options.apiKey;
+    if (apiKey !== null) headers.set("authorization", `Bearer ${apiKey}`);
+    if (options.idempotencyKey != null) headers.set("idempotency-key", options.idempotencyKey);
+    return headers;
+  };
+
+  const rows = await database.sql<{ name: string; id: string }[]>`SELECT name, id FROM principals`;
+  const principals = Object.fromEntries(rows.map((r) => [r.name, r.id])) as TestApi["principals"];
+
+  return {
+    url,
+    database,
+    principals,
+    mutate: (path, input, options = {}) => {
+      const headers = headersFor(options);
+      headers.set("content-type", "application/json");
+      return send(new Request(`${url}/${path}`, { method: "POST", headers, body: JSON.stringify(input) }));
+    },
+    query: (path, input, options = {}) => {
+      const search = input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`;
+      return send(new Request(`${url}/${path}${search}`, { headers: headersFor(options) }));
+    },
+    count: async (table) => {
+      const [row] = await database.sql.unsafe(`SELECT count(*)::int AS n FROM ${table}`);
+      return row?.n as number;
+    },
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await database.drop();
+    },
+  };
+}
+
+/** The id of one of alice's (or bob's) customer accounts. */
+export async function customerAccountId(api: TestApi, principal: "alice" | "bob" = "alice"): Promise<string> {
+  const [row] = await api.database.sql<{ id: string }[]>`
+    SELECT id FROM accounts WHERE principal_id = ${api.principals[principal]} AND kind = 'customer'
+    ORDER BY name LIMIT 1`;
+  if (!row) throw new Error(`no customer account for ${principal}`);
+  return row.id;
+}

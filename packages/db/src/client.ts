@@ -1,0 +1,36 @@
+import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import * as schema from "./schema";
+
+export type Schema = typeof schema;
+export type Database = PostgresJsDatabase<Schema>;
+/** The transaction handle drizzle passes to `db.transaction(async (tx) => ...)`. */
+export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+/** Anything that can run a query: the pool or an open transaction. */
+export type Queryable = Database | Transaction;
+
+export interface DbClientOptions {
+  /** Most connections this pool opens. Default 10. */
+  max?: number;
+  /** Name shown in pg_stat_activity. Default "oncely". */
+  applicationName?: string;
+}
+
+export interface DbClient {
+  db: Database;
+  /** The underlying postgres.js pool, for raw SQL and for closing. */
+  sql: postgres.Sql;
+  close: () => Promise<void>;
+}
+
+/** One pool per process; handlers get it (or a transaction from it) through the tRPC context. */
+export function createDbClient(url: string, options: DbClientOptions = {}): DbClient {
+  const sql = postgres(url, {
+    max: options.max ?? 10,
+    // Quiet NOTICEs (e.g. "relation already exists, skipping" during migrations).
+    onnotice: () => {},
+    connection: { application_name: options.applicationName ?? "oncely" },
+  });
+  const db = drizzle(sql, { schema });
+  return { db, sql, close: () => sql.end({ timeout: 5 }) };
+}

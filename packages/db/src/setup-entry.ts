@@ -1,0 +1,4 @@
+// Process boot only (apps and test harness): never imported by request-handling code.
+export { type EmbeddedPostgres, startEmbeddedPostgres } from "./embedded";
+export { MIGRATIONS_FOLDER, migrateDatabase } from "./migrate";
+export { createDatabaseIfMissing, type OpenDatabaseOptions, type OpenedDatabase, openDatabase } from "./setup";

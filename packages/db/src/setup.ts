@@ -1,0 +1,84 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import postgres from "postgres";
+import { type EmbeddedPostgres, startEmbeddedPostgres } from "./embedded";
+import { migrateDatabase } from "./migrate";
+
+export interface OpenDatabaseOptions {
+  /** Connection URL. Default: `DATABASE_URL`; unset means embedded PostgreSQL. */
+  url?: string;
+  /** Embedded cluster directory. Default: `ONCELY_DATA_DIR` or `<repo>/.data/postgres`. */
+  dataDir?: string;
+  /** Database created and used inside the embedded cluster. Default "oncely". */
+  database?: string;
+  /** Where to say what happened. Default: console.log. */
+  log?: (message: string) => void;
+}
+
+export interface OpenedDatabase {
+  url: string;
+  /** The embedded cluster, when one is used. */
+  embedded: EmbeddedPostgres | null;
+  /** Stops the embedded cluster if this process owns it. */
+  close: () => Promise<void>;
+}
+
+/**
+ * What every Oncely process does at boot: find PostgreSQL (DATABASE_URL, or the embedded
+ * cluster in `.data/postgres`, started or attached to), then apply pending migrations.
+ */
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<OpenedDatabase> {
+  const log = options.log ?? console.log;
+  const url = options.url ?? process.env.DATABASE_URL;
+  if (url) {
+    await migrateDatabase(url);
+    log(`Using PostgreSQL from DATABASE_URL (${redact(url)})`);
+    return { url, embedded: null, close: async () => {} };
+  }
+
+  const dataDir = options.dataDir ?? process.env.ONCELY_DATA_DIR ?? defaultDataDir();
+  const embedded = await startEmbeddedPostgres({ dataDir });
+  const database = options.database ?? "oncely";
+  await createDatabaseIfMissing(embedded.url, database);
+  const databaseUrl = embedded.databaseUrl(database);
+  await migrateDatabase(databaseUrl);
+  const how = embedded.owner ? "started" : "attached to the one already running";
+  log(
+    `Embedded PostgreSQL ${how} on 127.0.0.1:${embedded.port} (data in ${displayPath(dataDir)}); DATABASE_URL=${databaseUrl}`,
+  );
+  return { url: databaseUrl, embedded, close: embedded.stop };
+}
+
+export async function createDatabaseIfMissing(adminUrl: string, database: string): Promise<void> {
+  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    const found = await sql`SELECT 1 FROM pg_database WHERE datname = ${database}`;
+    if (found.length > 0) return;
+    await sql.unsafe(`CREATE DATABASE "${database.replaceAll('"', '""')}"`).catch((error) => {
+      // 42P04 duplicate_database: another process created it first.
+      if ((error as { code?: string }).code !== "42P04") throw error;
+    });
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** `<repo root>/.data/postgres`, so the web app and the API server share one cluster. */
+function defaultDataDir(): string {
+  let dir = process.cwd();
+  while (!existsSync(path.join(dir, "pnpm-workspace.yaml"))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) return path.resolve(".data", "postgres");
+    dir = parent;
+  }
+  return path.join(dir, ".data", "postgres");
+}
+
+function displayPath(dir: string): string {
+  const relative = path.relative(process.cwd(), dir);
+  return relative.startsWith("..") ? dir : relative;
+}
+
+function redact(url: string): string {
+  return url.replace(/:\/\/([^:@/]+):[^@/]*@/, "://$1:***@");
+}

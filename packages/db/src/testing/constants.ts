@@ -1,0 +1,2 @@
+/** The migrated database every test file's fresh database is copied from. */
+export const TEMPLATE_DATABASE = "oncely_test_template";

@@ -1,0 +1,21 @@
+import { createHash } from "node:crypto";
+
+/**
+ * JSON with object keys sorted at every depth, so `{a,b}` and `{b,a}` are one request.
+ * Values that JSON drops (undefined, functions) are dropped the same way.
+ */
+export function canonicalJson(value: unknown): string {
+  return (
+    JSON.stringify(value, (_key, v: unknown) => {
+      if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
+      const sorted: Record<string, unknown> = {};
+      for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+      return sorted;
+    }) ?? "null"
+  );
+}
+
+/** SHA-256 (hex) over the procedure path and the canonical JSON of the parsed input. */
+export function fingerprintRequest(path: string, input: unknown): string {
+  return createHash("sha256").update(path).update("\n").update(canonicalJson(input)).digest("hex");
+}
