@@ -1,3 +1,4 @@
+export { createServerCaller, type ServerCaller } from "./caller";
 export { ApiError, type ApiErrorCode } from "./errors";
 export { type ApiHandlerOptions, createFetchHandler, createNodeHandler, MAX_BODY_BYTES } from "./http";
 export { MAX_AMOUNT } from "./money";

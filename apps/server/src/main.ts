@@ -1,0 +1,46 @@
+import type { AddressInfo } from "node:net";
+import { createDbClient, seedDemo } from "@oncely/db";
+import { openDatabase } from "@oncely/db/setup";
+import pino from "pino";
+import { createApiServer } from "./server";
+
+const logger = pino({ name: "oncely-server" });
+const port = Number(process.env.PORT ?? 4000);
+const host = process.env.HOST ?? "127.0.0.1";
+const demo = process.env.ONCELY_DEMO === "1";
+
+const database = await openDatabase({ log: (message) => logger.info(message) });
+const client = createDbClient(database.url, {
+  max: Number(process.env.DB_POOL_SIZE ?? 10),
+  applicationName: "oncely-server",
+});
+if (demo) {
+  await seedDemo(client.db);
+  logger.info("Demo mode: principals alice (sk_test_alice) and bob (sk_test_bob) are ready");
+}
+
+const server = createApiServer({ db: client.db, logger });
+server.listen(port, host, () => {
+  const { port: actual } = server.address() as AddressInfo;
+  // Tests and scripts read this line to find the port when PORT=0.
+  logger.info({ url: `http://${host}:${actual}/trpc` }, `Oncely API listening on http://${host}:${actual}/trpc`);
+});
+
+let shuttingDown = false;
+async function shutdown(signal: string) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  logger.info({ signal }, "shutting down: finishing in-flight requests");
+  // Stop accepting, let in-flight requests finish (their transactions commit or roll back),
+  // then close the pool and stop the embedded PostgreSQL if we started it.
+  server.closeIdleConnections();
+  const force = setTimeout(() => server.closeAllConnections(), 10_000).unref();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  clearTimeout(force);
+  await client.close();
+  await database.close();
+  logger.info("stopped");
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
