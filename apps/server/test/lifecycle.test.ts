@@ -39,7 +39,7 @@ function postmastersFor(dir: string): number[] {
 
 async function createOrder(url: string) {
   const accounts = await fetch(`${url}/accounts.list`, { headers: { authorization: "Bearer sk_test_alice" } });
-  const list = (await accounts.json()).result.data as { id: string; kind: string }[];
+  const list = ((await accounts.json()) as any).result.data as { id: string; kind: string }[];
   const account = list.find((a) => a.kind === "customer");
   const response = await fetch(`${url}/orders.create`, {
     method: "POST",
@@ -51,7 +51,7 @@ async function createOrder(url: string) {
     body: JSON.stringify({ accountId: account?.id, amount: 777, currency: "USD" }),
   });
   expect(response.status).toBe(200);
-  return (await response.json()).result.data as { id: string };
+  return ((await response.json()) as any).result.data as { id: string };
 }
 
 describe("apps/server on embedded PostgreSQL", () => {
@@ -82,7 +82,7 @@ describe("apps/server on embedded PostgreSQL", () => {
         },
       );
       expect(response.status).toBe(200);
-      expect((await response.json()).result.data.id).toBe(order.id);
+      expect(((await response.json()) as any).result.data.id).toBe(order.id);
     } finally {
       await second.stop();
     }

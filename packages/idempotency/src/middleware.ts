@@ -121,12 +121,14 @@ export function idempotent(options: IdempotencyOptions = {}) {
         const business = result.error.cause;
         if (!(business instanceof BusinessError)) throw result.error; // rolls everything back
         await tx.execute(sql`ROLLBACK TO SAVEPOINT oncely_handler`);
+        // The same conversion as on replay, so the first answer and every replay match.
+        const error = business.toTRPCError();
         await storeResponse(tx, {
           ...ref,
-          responseStatus: getHTTPStatusCodeFromError(result.error),
+          responseStatus: getHTTPStatusCodeFromError(error),
           responseBody: JSON.stringify({ code: business.code, message: business.message, trpcCode: business.trpcCode }),
         });
-        return result;
+        return { ...result, error };
       });
     } catch (error) {
       if (pgErrorCode(error) === LOCK_NOT_AVAILABLE) {

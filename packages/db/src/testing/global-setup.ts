@@ -8,13 +8,6 @@ import { migrateDatabase } from "../migrate";
 import { createDatabaseIfMissing } from "../setup";
 import { TEMPLATE_DATABASE } from "./constants";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    /** Admin URL of the one PostgreSQL cluster this test run uses. */
-    oncelyPostgresUrl: string;
-  }
-}
-
 interface SharedCluster {
   url: Promise<string>;
   users: number;

@@ -1,0 +1,136 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "./harness";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ lockTimeoutMs: 300, retryAfterSeconds: 2 });
+});
+afterAll(() => server.close());
+
+const input = (amount = 1000, outcome?: string) => ({ accountId: server.accounts.alice, amount, outcome });
+const withKey = (key: string) => ({ "idempotency-key": key });
+
+describe("atomicity: key, business writes and answer commit together", () => {
+  it("leaves no order and no key when the handler throws after its insert, so the retry runs", async () => {
+    const key = randomUUID();
+    const orders = await server.count("orders");
+    const keys = await server.count("idempotency_keys");
+    server.faults.throwAfterInsert = 1;
+
+    const failed = await server.call(input(), withKey(key));
+    expect(failed.status).toBe(500);
+    expect(failed.body).not.toMatch(/"stack"|\.ts:\d/); // no stack trace leaks
+    expect(await server.count("orders")).toBe(orders);
+    expect(await server.count("idempotency_keys")).toBe(keys);
+
+    const retried = await server.call(input(), withKey(key));
+    expect(retried.status).toBe(200);
+    expect(retried.headers.get("idempotent-replayed")).toBeNull();
+    expect(await server.count("orders")).toBe(orders + 1);
+    expect(await server.count("idempotency_keys")).toBe(keys + 1);
+  });
+
+  it("stores a business error with its status and replays it byte for byte; its writes are rolled back", async () => {
+    const key = randomUUID();
+    const orders = await server.count("orders");
+    const runs = server.executions();
+
+    const first = await server.call(input(500, "declined"), withKey(key));
+    const replay = await server.call(input(500, "declined"), withKey(key));
+
+    expect(first.status).toBe(422);
+    expect(first.json.error.message).toBe("The card was declined");
+    expect(replay.status).toBe(422);
+    expect(replay.body).toBe(first.body);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(server.executions()).toBe(runs + 1);
+    // The handler's insert before the error was rolled back to the savepoint...
+    expect(await server.count("orders")).toBe(orders);
+    // ...while the key row and its stored error committed.
+    const [row] = await server.database.sql`SELECT response_status FROM idempotency_keys WHERE key = ${key}`;
+    expect(row?.response_status).toBe(422);
+  });
+
+  it("does not store input validation errors: the key stays free", async () => {
+    const key = randomUUID();
+    const keys = await server.count("idempotency_keys");
+    const invalid = await server.call({ accountId: "nope", amount: 1 }, withKey(key));
+    expect(invalid.status).toBe(400);
+    expect(await server.count("idempotency_keys")).toBe(keys);
+    const valid = await server.call(input(), withKey(key));
+    expect(valid.status).toBe(200);
+  });
+});
+
+describe("concurrent duplicates", () => {
+  it("make the second request wait for the first and replay its answer", async () => {
+    const key = randomUUID();
+    const runs = server.executions();
+    server.faults.holdMs = 150; // under the 300 ms lock bound
+    try {
+      const [a, b] = await Promise.all([server.call(input(), withKey(key)), server.call(input(), withKey(key))]);
+      expect(a.status).toBe(200);
+      expect(b.status).toBe(200);
+      expect(a.body).toBe(b.body);
+      expect([a, b].filter((r) => r.headers.get("idempotent-replayed") === "true")).toHaveLength(1);
+    } finally {
+      server.faults.holdMs = 0;
+    }
+    expect(server.executions()).toBe(runs + 1);
+  });
+
+  it("answer 409 with Retry-After when the first runs past the lock bound, and never run twice", async () => {
+    const key = randomUUID();
+    const orders = await server.count("orders");
+    const runs = server.executions();
+    server.faults.holdMs = 1_000; // well past the 300 ms bound
+    let first: Awaited<ReturnType<TestServer["call"]>>;
+    try {
+      const pending = server.call(input(), withKey(key));
+      await new Promise((r) => setTimeout(r, 100)); // let the first claim the key
+      const second = await server.call(input(), withKey(key));
+      expect(second.status).toBe(409);
+      expect(second.headers.get("retry-after")).toBe("2");
+      expect(second.json.error.data.code).toBe("CONFLICT");
+      first = await pending;
+    } finally {
+      server.faults.holdMs = 0;
+    }
+    expect(first.status).toBe(200);
+    const later = await server.call(input(), withKey(key));
+    expect(later.body).toBe(first.body);
+    expect(server.executions()).toBe(runs + 1);
+    expect(await server.count("orders")).toBe(orders + 1);
+  });
+});
+
+describe("expiry", () => {
+  it("treats an expired key as new: it runs again and the key row is replaced", async () => {
+    const key = randomUUID();
+    const first = await server.call(input(100), withKey(key));
+    await server.database.sql`UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = ${key}`;
+    const orders = await server.count("orders");
+
+    // Even other input is fine: the old request is forgotten.
+    const again = await server.call(input(200), withKey(key));
+
+    expect(again.status).toBe(200);
+    expect(again.headers.get("idempotent-replayed")).toBeNull();
+    expect(again.json.result.data.order.id).not.toBe(first.json.result.data.order.id);
+    expect(await server.count("orders")).toBe(orders + 1);
+    const rows = await server.database.sql`SELECT expires_at > now() AS live FROM idempotency_keys WHERE key = ${key}`;
+    expect(rows).toEqual([{ live: true }]);
+  });
+});
+
+describe("principal scope", () => {
+  it("keeps the same key from two principals apart", async () => {
+    const key = randomUUID();
+    const alice = await server.call(input(), withKey(key));
+    const bob = await server.call({ ...input(), accountId: server.accounts.bob }, { ...withKey(key), "x-principal": "bob" });
+    expect(bob.status).toBe(200);
+    expect(bob.headers.get("idempotent-replayed")).toBeNull();
+    expect(bob.body).not.toBe(alice.body);
+  });
+});
