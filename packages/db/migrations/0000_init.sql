@@ -1,5 +1,5 @@
 CREATE TYPE "public"."account_kind" AS ENUM('customer', 'merchant', 'equity');--> statement-breakpoint
-CREATE TYPE "public"."idempotency_key_status" AS ENUM('completed');--> statement-breakpoint
+CREATE TYPE "public"."idempotency_key_status" AS ENUM('in_progress', 'completed');--> statement-breakpoint
 CREATE TYPE "public"."order_status" AS ENUM('pending', 'paid', 'cancelled');--> statement-breakpoint
 CREATE TABLE "accounts" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
@@ -25,6 +25,10 @@ CREATE TABLE "idempotency_keys" (
 	"expires_at" timestamp with time zone NOT NULL,
 	"replay_count" integer DEFAULT 0 NOT NULL,
 	"last_replayed_at" timestamp with time zone,
+	"request_body" text,
+	"recovery_point" text,
+	"phase_state" text,
+	"locked_until" timestamp with time zone,
 	CONSTRAINT "idempotency_keys_principal_id_key_pk" PRIMARY KEY("principal_id","key")
 );
 --> statement-breakpoint
@@ -69,6 +73,7 @@ ALTER TABLE "orders" ADD CONSTRAINT "orders_principal_id_principals_id_fk" FOREI
 ALTER TABLE "orders" ADD CONSTRAINT "orders_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "accounts_principal_idx" ON "accounts" USING btree ("principal_id");--> statement-breakpoint
 CREATE INDEX "idempotency_keys_expires_idx" ON "idempotency_keys" USING btree ("expires_at");--> statement-breakpoint
+CREATE INDEX "idempotency_keys_in_progress_idx" ON "idempotency_keys" USING btree ("locked_until") WHERE "idempotency_keys"."status" = 'in_progress';--> statement-breakpoint
 CREATE INDEX "ledger_entries_account_idx" ON "ledger_entries" USING btree ("account_id");--> statement-breakpoint
 CREATE INDEX "ledger_entries_movement_idx" ON "ledger_entries" USING btree ("movement_id");--> statement-breakpoint
 CREATE INDEX "orders_principal_created_idx" ON "orders" USING btree ("principal_id","created_at");

@@ -95,7 +95,13 @@ export const orders = pgTable(
   ],
 );
 
-export const idempotencyKeyStatus = pgEnum("idempotency_key_status", ["completed"]);
+/**
+ * "completed": the answer is stored. "in_progress" exists only in phased mode (procedures with
+ * effects outside the database): a lease (`locked_until`) and a recovery point let a retry or
+ * the resumer finish the work. Atomic mode never leaves "in_progress" behind: the key row,
+ * the writes and the answer commit together.
+ */
+export const idempotencyKeyStatus = pgEnum("idempotency_key_status", ["in_progress", "completed"]);
 
 export const idempotencyKeys = pgTable(
   "idempotency_keys",
@@ -115,6 +121,16 @@ export const idempotencyKeys = pgTable(
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     replayCount: integer("replay_count").notNull().default(0),
     lastReplayedAt: timestamp("last_replayed_at", { withTimezone: true }),
+    // Phased mode only: the parsed input (for the resumer), the last phase that committed,
+    // what the phases so far produced, and the lease of whoever is working on the key.
+    requestBody: text("request_body"),
+    recoveryPoint: text("recovery_point"),
+    phaseState: text("phase_state"),
+    lockedUntil: timestamp("locked_until", { withTimezone: true }),
   },
-  (t) => [primaryKey({ columns: [t.principalId, t.key] }), index("idempotency_keys_expires_idx").on(t.expiresAt)],
+  (t) => [
+    primaryKey({ columns: [t.principalId, t.key] }),
+    index("idempotency_keys_expires_idx").on(t.expiresAt),
+    index("idempotency_keys_in_progress_idx").on(t.lockedUntil).where(sql`${t.status} = 'in_progress'`),
+  ],
 );

@@ -128,7 +128,10 @@ describe("principal scope", () => {
   it("keeps the same key from two principals apart", async () => {
     const key = randomUUID();
     const alice = await server.call(input(), withKey(key));
-    const bob = await server.call({ ...input(), accountId: server.accounts.bob }, { ...withKey(key), "x-principal": "bob" });
+    const bob = await server.call(
+      { ...input(), accountId: server.accounts.bob },
+      { ...withKey(key), "x-principal": "bob" },
+    );
     expect(bob.status).toBe(200);
     expect(bob.headers.get("idempotent-replayed")).toBeNull();
     expect(bob.body).not.toBe(alice.body);
