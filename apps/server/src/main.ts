@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { createDbClient, seedDemo } from "@oncely/db";
 import { openDatabase } from "@oncely/db/setup";
+import { startSweeper } from "@oncely/idempotency";
 import pino from "pino";
 import { createApiServer } from "./server";
 
@@ -20,6 +21,12 @@ if (demo) {
 }
 
 const server = createApiServer({ db: client.db, logger });
+// Expired idempotency keys are deleted in small batches, never in one long-locking statement.
+const sweeper = startSweeper(client.sql, {
+  intervalMs: Number(process.env.SWEEP_INTERVAL_MS ?? 60_000),
+  onSweep: (deleted) => deleted > 0 && logger.info({ deleted }, "swept expired idempotency keys"),
+  onError: (err) => logger.warn({ err }, "sweeping expired idempotency keys failed; will try again"),
+});
 server.listen(port, host, () => {
   const { port: actual } = server.address() as AddressInfo;
   // Tests and scripts read this line to find the port when PORT=0.
@@ -37,6 +44,7 @@ async function shutdown(signal: string) {
   const force = setTimeout(() => server.closeAllConnections(), 10_000).unref();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   clearTimeout(force);
+  await sweeper.stop();
   await client.close();
   await database.close();
   logger.info("stopped");

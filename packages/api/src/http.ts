@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, RequestListener } from "node:http";
 import type { Database } from "@oncely/db";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
-import type { ResponseMetaFn } from "@trpc/server/http";
+import type { ResponseMetaFn, TRPCRequestInfo } from "@trpc/server/http";
 import { createPrincipalResolver } from "./auth";
 import { type AppRouter, appRouter } from "./root";
 import { createContext } from "./trpc";
@@ -27,7 +27,8 @@ function shared(options: ApiHandlerOptions) {
   return {
     router: appRouter,
     responseMeta,
-    context: (headers: Headers) => createContext({ db: options.db, resolvePrincipal, headers }),
+    context: (headers: Headers, info: TRPCRequestInfo) =>
+      createContext({ db: options.db, resolvePrincipal, headers, callsInRequest: info.calls.length }),
     onError: ({ path, error }: { path: string | undefined; error: Error & { code: string } }) =>
       options.onError?.({ path, code: error.code, error }),
   };
@@ -40,7 +41,7 @@ export function createNodeHandler(options: ApiHandlerOptions & { basePath?: stri
     ...rest,
     basePath: options.basePath ?? "/trpc/",
     maxBodySize: MAX_BODY_BYTES,
-    createContext: ({ req }) => context(toWebHeaders(req.headers)),
+    createContext: ({ req, info }) => context(toWebHeaders(req.headers), info),
   });
 }
 
@@ -48,7 +49,12 @@ export function createNodeHandler(options: ApiHandlerOptions & { basePath?: stri
 export function createFetchHandler(options: ApiHandlerOptions & { endpoint: string }) {
   const { context, ...rest } = shared(options);
   return (req: Request) =>
-    fetchRequestHandler({ ...rest, req, endpoint: options.endpoint, createContext: () => context(req.headers) });
+    fetchRequestHandler({
+      ...rest,
+      req,
+      endpoint: options.endpoint,
+      createContext: ({ info }) => context(req.headers, info),
+    });
 }
 
 function toWebHeaders(incoming: IncomingHttpHeaders): Headers {

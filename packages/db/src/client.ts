@@ -3,7 +3,8 @@ import postgres from "postgres";
 import * as schema from "./schema";
 
 export type Schema = typeof schema;
-export type Database = PostgresJsDatabase<Schema>;
+/** The drizzle database; `$client` is the postgres.js pool under it. */
+export type Database = PostgresJsDatabase<Schema> & { $client: postgres.Sql };
 /** The transaction handle drizzle passes to `db.transaction(async (tx) => ...)`. */
 export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 /** Anything that can run a query: the pool or an open transaction. */
@@ -21,6 +22,21 @@ export interface DbClient {
   /** The underlying postgres.js pool, for raw SQL and for closing. */
   sql: postgres.Sql;
   close: () => Promise<void>;
+}
+
+/**
+ * The postgres.js transaction under a drizzle transaction. Lets a caller send several
+ * statements in one round trip (postgres.js pipelines queries on one connection in the order
+ * they are executed), which drizzle's lazy query builders cannot promise.
+ * Relies on drizzle's PostgresJsSession keeping its client in `session.client` (pinned
+ * drizzle-orm 0.45; a test in this package fails if that changes).
+ */
+export function rawTransactionSql(tx: Transaction): postgres.TransactionSql {
+  const client = (tx as unknown as { session?: { client?: postgres.TransactionSql } }).session?.client;
+  if (!client || typeof client.savepoint !== "function") {
+    throw new Error("rawTransactionSql: not a drizzle postgres-js transaction");
+  }
+  return client;
 }
 
 /** One pool per process; handlers get it (or a transaction from it) through the tRPC context. */

@@ -39,9 +39,15 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
   const dataDir = options.dataDir ?? process.env.ONCELY_DATA_DIR ?? defaultDataDir();
   const embedded = await startEmbeddedPostgres({ dataDir });
   const database = options.database ?? "oncely";
-  await createDatabaseIfMissing(embedded.url, database);
   const databaseUrl = embedded.databaseUrl(database);
-  await migrateDatabase(databaseUrl);
+  try {
+    await createDatabaseIfMissing(embedded.url, database);
+    await migrateDatabase(databaseUrl);
+  } catch (error) {
+    // Do not leave a cluster we started running without an owner.
+    await embedded.stop().catch(() => {});
+    throw error;
+  }
   const how = embedded.owner ? "started" : "attached to the one already running";
   log(
     `Embedded PostgreSQL ${how} on 127.0.0.1:${embedded.port} (data in ${displayPath(dataDir)}); DATABASE_URL=${databaseUrl}`,

@@ -5,13 +5,19 @@ export type IdempotencyErrorCode =
   | "idempotency_key_missing"
   | "idempotency_key_invalid"
   | "idempotency_key_reused"
-  | "idempotency_key_in_progress";
+  | "idempotency_key_in_progress"
+  | "idempotency_key_in_batch"
+  | "transient_failure"
+  | "idempotency_cursor_invalid";
 
 const TRPC_CODE_BY_ERROR = {
   idempotency_key_missing: "BAD_REQUEST",
   idempotency_key_invalid: "BAD_REQUEST",
   idempotency_key_reused: "UNPROCESSABLE_CONTENT",
   idempotency_key_in_progress: "CONFLICT",
+  idempotency_key_in_batch: "BAD_REQUEST",
+  transient_failure: "SERVICE_UNAVAILABLE",
+  idempotency_cursor_invalid: "BAD_REQUEST",
 } as const satisfies Record<IdempotencyErrorCode, TRPCError["code"]>;
 
 /** Raised by the middleware itself, before or instead of running a handler. Never stored. */
@@ -19,8 +25,8 @@ export class IdempotencyError extends Error {
   override readonly name = "IdempotencyError";
   readonly code: IdempotencyErrorCode;
 
-  constructor(code: IdempotencyErrorCode, message: string) {
-    super(message);
+  constructor(code: IdempotencyErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.code = code;
   }
 

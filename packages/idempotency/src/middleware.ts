@@ -1,11 +1,22 @@
-import type { Database, Transaction } from "@oncely/db";
-import { sql } from "@oncely/db";
+import { type Database, rawTransactionSql, type Transaction } from "@oncely/db";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { BusinessError, IdempotencyError } from "./errors";
 import { fingerprintRequest } from "./fingerprint";
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from "./key";
-import { claimKey, findStoredResponse, type KeyRef, recordReplay, type StoredResponse, storeResponse } from "./store";
+import { type EnginePoint, type IdempotencyOptions, resolveOptions } from "./options";
+import { isTransientDatabaseFailure, LOCK_NOT_AVAILABLE, sqlStateOf } from "./postgresErrors";
+import { ReplayCounter } from "./replayCounter";
+import {
+  claimKey,
+  findCompletedKey,
+  type KeyRef,
+  readKey,
+  sqlNow,
+  type StoredResponse,
+  storeResponse,
+  takeOverExpiredKey,
+} from "./store";
 
 /** Response header set on every answer that came from the key store. */
 export const REPLAYED_HEADER = "Idempotent-Replayed";
@@ -20,27 +31,14 @@ export interface IdempotencyContext {
   headers: Headers;
   /** Headers to add to the response; the adapter's `responseMeta` sends them. */
   responseHeaders: Headers;
+  /** How many calls the HTTP request carries (tRPC batching). One key cannot name two. */
+  callsInRequest?: number;
 }
 
-export interface IdempotencyOptions {
-  /** "required": no key is a 400. "optional": no key runs the handler once, unprotected. */
-  key?: "required" | "optional";
-  /** How long a completed key replays. Default 24 h. */
-  ttlSeconds?: number;
-  /** How long a duplicate waits for an in-flight first request before a 409. Default 5 s. */
-  lockTimeoutMs?: number;
-  /** `Retry-After` (seconds) sent with that 409. Default 1. */
-  retryAfterSeconds?: number;
-  /** Called when counting a replay fails (the replay itself has been answered). */
-  onBackgroundError?: (error: unknown) => void;
-}
-
-export const DEFAULT_TTL_SECONDS = 24 * 60 * 60;
-export const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
-export const DEFAULT_RETRY_AFTER_SECONDS = 1;
-
-// PostgreSQL SQLSTATE: lock_timeout expired while waiting for the first request's row lock.
-const LOCK_NOT_AVAILABLE = "55P03";
+type Outcome<TResult> =
+  | { kind: "replay"; stored: StoredResponse }
+  | { kind: "ran"; result: TResult; stored: Promise<unknown> }
+  | { kind: "refused"; error: TRPCError };
 
 /**
  * The idempotency plugin. Concatenate it after `.input()` so it fingerprints the parsed
@@ -51,11 +49,15 @@ const LOCK_NOT_AVAILABLE = "55P03";
  * does not run again.
  */
 export function idempotent(options: IdempotencyOptions = {}) {
-  const keyMode = options.key ?? "required";
-  const ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
-  const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
-  const retryAfterSeconds = options.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
-  const onBackgroundError = options.onBackgroundError ?? (() => {});
+  const settings = resolveOptions(options);
+  const replayCounters = new WeakMap<Database, ReplayCounter>();
+  const counterFor = (db: Database) => {
+    const existing = replayCounters.get(db);
+    if (existing) return existing;
+    const counter = new ReplayCounter(db.$client, settings.onBackgroundError);
+    replayCounters.set(db, counter);
+    return counter;
+  };
 
   const t = initTRPC.context<IdempotencyContext>().create();
 
@@ -66,14 +68,13 @@ export function idempotent(options: IdempotencyOptions = {}) {
         message: `idempotent() wraps mutations, not ${type} ${path}`,
       });
     }
-    const key = readKey(ctx.headers);
-
+    const key = readKeyHeader(ctx.headers);
     if (key === null) {
-      if (keyMode === "required") {
-        throw new IdempotencyError(
+      if (settings.key === "required") {
+        throw refusal(
           "idempotency_key_missing",
           `${path} needs an Idempotency-Key header (for example a UUID) so a retry cannot run it twice`,
-        ).toTRPCError();
+        );
       }
       return ctx.db.transaction(async (tx) => {
         const result = await next({ ctx: { tx, idempotencyKey: null as string | null } });
@@ -81,69 +82,108 @@ export function idempotent(options: IdempotencyOptions = {}) {
         return result;
       });
     }
+    if ((ctx.callsInRequest ?? 1) > 1) {
+      throw refusal(
+        "idempotency_key_in_batch",
+        "One Idempotency-Key cannot name several operations: send idempotent mutations one per request",
+      );
+    }
 
     const ref: KeyRef = { principalId: ctx.principalId, key };
     const fingerprint = fingerprintRequest(path, input);
+    const now = sqlNow(settings.clock);
+    const point = async (at: EnginePoint) => settings.onPoint?.(at, { path, key, principalId: ctx.principalId });
+
     const replay = (stored: StoredResponse) => {
       if (stored.fingerprint !== fingerprint) {
-        throw new IdempotencyError(
+        throw refusal(
           "idempotency_key_reused",
           `Idempotency-Key "${key}" was already used for a different request (${stored.requestPath} with other input); use a new key for a new request`,
-        ).toTRPCError();
+        );
       }
       ctx.responseHeaders.set(REPLAYED_HEADER, "true");
-      recordReplay(ctx.db, ref).catch(onBackgroundError);
+      counterFor(ctx.db).record(ref);
       return storedOutcome(stored);
     };
 
-    // Fast path: a completed key is answered by one indexed read, outside any transaction.
-    const stored = await findStoredResponse(ctx.db, ref);
-    if (stored) return replay(stored);
+    if (settings.fastPath) {
+      const stored = await findCompletedKey(ctx.db.$client, ref, now);
+      if (stored) return replay(stored);
+    }
 
+    const runHandler = (tx: Transaction) => next({ ctx: { tx, idempotencyKey: key as string | null } });
+    let outcome: Outcome<Awaited<ReturnType<typeof runHandler>>>;
     try {
-      return await ctx.db.transaction(async (tx) => {
-        await tx.execute(sql`SELECT set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, true)`);
-        const claimed = await claimKey(tx, { ...ref, requestPath: path, fingerprint, ttlSeconds });
-        if (!claimed) {
-          // The key committed while we waited on its lock (or it was live all along).
-          const winner = await findStoredResponse(tx, ref);
-          if (!winner) throw new Error(`key ${key} is neither claimable nor completed`);
-          return replay(winner);
+      outcome = await ctx.db.transaction(async (tx): Promise<typeof outcome> => {
+        const sql = rawTransactionSql(tx);
+        const claimRequest = { ...ref, requestPath: path, fingerprint, now, ttlSeconds: settings.ttlSeconds };
+        // One round trip: claim the key and set the savepoint business errors roll back to.
+        const [claimed] = await Promise.all([
+          claimKey(sql, { ...claimRequest, lockTimeoutMs: settings.lockTimeoutMs }),
+          sql`SAVEPOINT oncely_handler`.execute(),
+        ]);
+        if (claimed.length === 0) {
+          const existing = await readKey(sql, ref, now);
+          const takenOver = existing?.expired === true && (await takeOverExpiredKey(sql, claimRequest));
+          if (!takenOver) {
+            const current = existing?.expired ? await readKey(sql, ref, now) : existing;
+            if (current?.status === "completed" && current.responseStatus !== null && current.responseBody !== null) {
+              return {
+                kind: "replay",
+                stored: { ...current, responseStatus: current.responseStatus, responseBody: current.responseBody },
+              };
+            }
+            // Gone (swept) or held by a phased request: ask the client to come back.
+            return { kind: "refused", error: inProgress(key, settings.retryAfterSeconds, ctx.responseHeaders) };
+          }
         }
 
-        // Business errors roll back to here; the key row above stays and stores the error.
-        await tx.execute(sql`SAVEPOINT oncely_handler`);
-        const result = await next({ ctx: { tx: tx as Transaction, idempotencyKey: key as string | null } });
+        await point("claimed");
+        const result = await runHandler(tx);
         if (result.ok) {
-          await storeResponse(tx, { ...ref, responseStatus: 200, responseBody: JSON.stringify(result.data) ?? "" });
-          return result;
+          await point("executed");
+          const stored = storeResponse(sql, {
+            ...ref,
+            responseStatus: 200,
+            responseBody: JSON.stringify(result.data) ?? "",
+          });
+          // Not awaited here: the UPDATE shares COMMIT's round trip. Awaited after the commit:
+          // if it failed, PostgreSQL turned the COMMIT into a ROLLBACK and we must say so.
+          stored.catch(() => {});
+          return { kind: "ran", result, stored };
         }
-        const business = result.error.cause;
-        if (!(business instanceof BusinessError)) throw result.error; // rolls everything back
-        await tx.execute(sql`ROLLBACK TO SAVEPOINT oncely_handler`);
-        // The same conversion as on replay, so the first answer and every replay match.
-        const error = business.toTRPCError();
-        await storeResponse(tx, {
-          ...ref,
-          responseStatus: getHTTPStatusCodeFromError(error),
-          responseBody: JSON.stringify({ code: business.code, message: business.message, trpcCode: business.trpcCode }),
-        });
-        return { ...result, error };
+        const error = storableError(result.error, settings.storableCodes);
+        if (!error) throw result.error; // unexpected: everything rolls back, the key stays free
+        await Promise.all([
+          sql`ROLLBACK TO SAVEPOINT oncely_handler`.execute(),
+          storeResponse(sql, {
+            ...ref,
+            responseStatus: getHTTPStatusCodeFromError(error),
+            responseBody: serializeError(error),
+          }),
+        ]);
+        return { kind: "refused", error };
       });
-    } catch (error) {
-      if (pgErrorCode(error) === LOCK_NOT_AVAILABLE) {
-        ctx.responseHeaders.set("Retry-After", String(retryAfterSeconds));
-        throw new IdempotencyError(
-          "idempotency_key_in_progress",
-          `A request with Idempotency-Key "${key}" is still being processed; retry after ${retryAfterSeconds}s`,
-        ).toTRPCError();
+      if (outcome.kind === "ran") {
+        await outcome.stored;
+        await point("committed");
       }
-      throw error;
+    } catch (error) {
+      throw translateFailure(error, key, settings.retryAfterSeconds, ctx.responseHeaders);
+    }
+
+    switch (outcome.kind) {
+      case "ran":
+        return outcome.result;
+      case "replay":
+        return replay(outcome.stored);
+      case "refused":
+        throw outcome.error;
     }
   });
 }
 
-function readKey(headers: Headers): string | null {
+function readKeyHeader(headers: Headers): string | null {
   try {
     return parseIdempotencyKey(headers.get(IDEMPOTENCY_KEY_HEADER));
   } catch (error) {
@@ -152,22 +192,61 @@ function readKey(headers: Headers): string | null {
   }
 }
 
-/** Turns a stored answer back into what the handler produced: data, or its business error. */
+const refusal = (code: ConstructorParameters<typeof IdempotencyError>[0], message: string) =>
+  new IdempotencyError(code, message).toTRPCError();
+
+function inProgress(key: string, retryAfterSeconds: number, responseHeaders: Headers): TRPCError {
+  responseHeaders.set("Retry-After", String(retryAfterSeconds));
+  return refusal(
+    "idempotency_key_in_progress",
+    `A request with Idempotency-Key "${key}" is still being processed; retry after ${retryAfterSeconds}s`,
+  );
+}
+
+/** Database failures become answers that tell the client what to do; the rest passes through. */
+function translateFailure(error: unknown, key: string, retryAfterSeconds: number, responseHeaders: Headers): unknown {
+  if (sqlStateOf(error) === LOCK_NOT_AVAILABLE) return inProgress(key, retryAfterSeconds, responseHeaders);
+  if (isTransientDatabaseFailure(error)) {
+    responseHeaders.set("Retry-After", String(retryAfterSeconds));
+    return new IdempotencyError(
+      "transient_failure",
+      "A temporary database problem stopped this request; nothing was saved, retry with the same Idempotency-Key",
+      { cause: error },
+    ).toTRPCError();
+  }
+  return error;
+}
+
+/**
+ * The error to store and answer with, if the handler's failure is deterministic for this
+ * request: a BusinessError, or a tRPC error whose code the procedure declared storable.
+ */
+function storableError(error: TRPCError, storableCodes: TRPCError["code"][]): TRPCError | null {
+  if (error.cause instanceof BusinessError) return error.cause.toTRPCError();
+  if (storableCodes.includes(error.code)) return new TRPCError({ code: error.code, message: error.message });
+  return null;
+}
+
+interface StoredError {
+  code: TRPCError["code"];
+  message: string;
+  business?: string;
+}
+
+function serializeError(error: TRPCError): string {
+  const business = error.cause instanceof BusinessError ? error.cause.code : undefined;
+  const stored: StoredError = { code: error.code, message: error.message, business };
+  return JSON.stringify(stored);
+}
+
+/** Turns a stored answer back into what the handler produced: data, or its error. */
 function storedOutcome(stored: StoredResponse) {
   if (stored.responseStatus === 200) {
     const data: unknown = stored.responseBody === "" ? undefined : JSON.parse(stored.responseBody);
-    // A middleware may answer without calling next(): tRPC only reads `ok` and `data`.
+    // A middleware may answer without calling next(): tRPC reads only `ok` and `data`.
     return { ok: true as const, data, marker: "middlewareMarker" as never };
   }
-  const error = JSON.parse(stored.responseBody) as { code: string; message: string; trpcCode: TRPCError["code"] };
-  throw new BusinessError(error.code, error.message, error.trpcCode).toTRPCError();
-}
-
-/** SQLSTATE of a PostgreSQL error, also when drizzle wrapped it in a DrizzleQueryError. */
-function pgErrorCode(error: unknown): string | undefined {
-  for (let e: unknown = error; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
-  }
-  return undefined;
+  const error = JSON.parse(stored.responseBody) as StoredError;
+  if (error.business) throw new BusinessError(error.business, error.message, error.code).toTRPCError();
+  throw new TRPCError({ code: error.code, message: error.message });
 }

@@ -1,6 +1,8 @@
-import { and, type Database, eq, type Queryable, schema, sql, type Transaction } from "@oncely/db";
+import type { Sql, TransactionSql } from "postgres";
 
-const { idempotencyKeys } = schema;
+// The key table's statements, in raw SQL so the middleware can pipeline them (send several
+// in one round trip) and so each one's cost is visible. Times come from the database clock,
+// unless a test clock is given (`now`): `coalesce(now, now())`.
 
 export interface KeyRef {
   principalId: string;
@@ -15,87 +17,109 @@ export interface StoredResponse {
   responseBody: string;
 }
 
-const storedColumns = {
-  requestPath: idempotencyKeys.requestPath,
-  fingerprint: idempotencyKeys.fingerprint,
-  responseStatus: idempotencyKeys.responseStatus,
-  responseBody: idempotencyKeys.responseBody,
-};
+export interface KeyRow {
+  requestPath: string;
+  fingerprint: string;
+  status: "in_progress" | "completed";
+  responseStatus: number | null;
+  responseBody: string | null;
+  expired: boolean;
+}
+
+/** A moment for SQL: the test clock's (ISO text), or null for the database's now(). */
+export type SqlNow = string | null;
+
+/** The test clock's reading for SQL, or null to use the database's clock. */
+export const sqlNow = (clock: (() => Date) | undefined): SqlNow => clock?.().toISOString() ?? null;
 
 /**
- * The completed, unexpired answer stored under a key, or null. One primary-key read; the
- * fast path runs it outside any transaction.
+ * The fast path: the completed, unexpired answer under a key, by one primary-key read
+ * outside any transaction. Null when there is none (new, in flight, or expired).
  */
-export async function findStoredResponse(db: Queryable, ref: KeyRef): Promise<StoredResponse | null> {
-  const [row] = await db
-    .select(storedColumns)
-    .from(idempotencyKeys)
-    .where(
-      and(
-        eq(idempotencyKeys.principalId, ref.principalId),
-        eq(idempotencyKeys.key, ref.key),
-        sql`${idempotencyKeys.expiresAt} > now()`,
-      ),
-    );
-  if (!row || row.responseStatus === null || row.responseBody === null) return null;
-  return { ...row, responseStatus: row.responseStatus, responseBody: row.responseBody };
+export async function findCompletedKey(sql: Sql, ref: KeyRef, now: SqlNow): Promise<StoredResponse | null> {
+  const [row] = await sql<StoredResponse[]>`
+    SELECT request_path AS "requestPath", fingerprint, response_status AS "responseStatus",
+           response_body AS "responseBody"
+    FROM idempotency_keys
+    WHERE principal_id = ${ref.principalId} AND key = ${ref.key}
+      AND status = 'completed' AND expires_at > coalesce(${now}::timestamptz, now())`;
+  return row ?? null;
 }
 
 /**
- * Claims a key inside the business transaction: inserts it, or takes over an expired row.
- * Returns false when a live row exists. If another transaction holds the key uncommitted,
- * the INSERT waits on PostgreSQL's own lock for it (bounded by lock_timeout) and then sees
- * its outcome: committed (false: replay it) or rolled back (true: we run).
+ * Claims a new key inside the business transaction. Returns a dispatched query whose rows
+ * are `[{ claimed: 1 }]` on success and `[]` when the key exists.
+ *
+ * If another transaction holds the same key uncommitted, the INSERT waits on PostgreSQL's
+ * own lock for that row, then sees its outcome (committed: no row; rolled back: claimed).
+ * The wait is bounded by lock_timeout, set by the FROM subquery: the INSERT pulls its row
+ * from that subquery before it inserts, so the bound is in force before any wait, without a
+ * separate SET statement.
  */
-export async function claimKey(
-  tx: Transaction,
-  ref: KeyRef & { requestPath: string; fingerprint: string; ttlSeconds: number },
+export function claimKey(
+  tx: TransactionSql,
+  ref: KeyRef & { requestPath: string; fingerprint: string; ttlSeconds: number; lockTimeoutMs: number; now: SqlNow },
+) {
+  return tx<{ claimed: number }[]>`
+    INSERT INTO idempotency_keys (principal_id, key, request_path, fingerprint, status, created_at, expires_at)
+    SELECT ${ref.principalId}, ${ref.key}, ${ref.requestPath}, ${ref.fingerprint}, 'completed',
+           coalesce(${ref.now}::timestamptz, now()),
+           coalesce(${ref.now}::timestamptz, now()) + make_interval(secs => ${ref.ttlSeconds})
+    FROM (SELECT set_config('lock_timeout', ${`${ref.lockTimeoutMs}ms`}, true)) AS bounded_wait
+    ON CONFLICT (principal_id, key) DO NOTHING
+    RETURNING 1 AS claimed`.execute();
+}
+
+/** The key's row as this transaction sees it now (after any wait), or null. */
+export async function readKey(tx: TransactionSql, ref: KeyRef, now: SqlNow): Promise<KeyRow | null> {
+  const [row] = await tx<KeyRow[]>`
+    SELECT request_path AS "requestPath", fingerprint, status, response_status AS "responseStatus",
+           response_body AS "responseBody", expires_at <= coalesce(${now}::timestamptz, now()) AS expired
+    FROM idempotency_keys
+    WHERE principal_id = ${ref.principalId} AND key = ${ref.key}`;
+  return row ?? null;
+}
+
+/**
+ * An expired key counts as new: take its row over for this request, atomically. Returns
+ * false if someone else took it over first (their row is live again by then).
+ */
+export async function takeOverExpiredKey(
+  tx: TransactionSql,
+  ref: KeyRef & { requestPath: string; fingerprint: string; ttlSeconds: number; now: SqlNow },
 ): Promise<boolean> {
-  const expiresAt = sql`now() + make_interval(secs => ${ref.ttlSeconds})`;
-  const claimed = await tx
-    .insert(idempotencyKeys)
-    .values({
-      principalId: ref.principalId,
-      key: ref.key,
-      requestPath: ref.requestPath,
-      fingerprint: ref.fingerprint,
-      status: "completed",
-      expiresAt,
-    })
-    .onConflictDoUpdate({
-      target: [idempotencyKeys.principalId, idempotencyKeys.key],
-      set: {
-        requestPath: ref.requestPath,
-        fingerprint: ref.fingerprint,
-        status: "completed",
-        responseStatus: null,
-        responseBody: null,
-        createdAt: sql`now()`,
-        expiresAt,
-        replayCount: 0,
-        lastReplayedAt: null,
-      },
-      setWhere: sql`${idempotencyKeys.expiresAt} <= now()`,
-    })
-    .returning({ key: idempotencyKeys.key });
-  return claimed.length > 0;
+  const rows = await tx`
+    UPDATE idempotency_keys SET
+      request_path = ${ref.requestPath}, fingerprint = ${ref.fingerprint}, status = 'completed',
+      response_status = NULL, response_body = NULL, replay_count = 0, last_replayed_at = NULL,
+      request_body = NULL, recovery_point = NULL, phase_state = NULL, locked_until = NULL,
+      created_at = coalesce(${ref.now}::timestamptz, now()),
+      expires_at = coalesce(${ref.now}::timestamptz, now()) + make_interval(secs => ${ref.ttlSeconds})
+    WHERE principal_id = ${ref.principalId} AND key = ${ref.key}
+      AND expires_at <= coalesce(${ref.now}::timestamptz, now())
+    RETURNING 1`;
+  return rows.length > 0;
 }
 
-/** Writes the answer onto the claimed row, in the same transaction as the business writes. */
-export async function storeResponse(
-  tx: Transaction,
-  ref: KeyRef & { responseStatus: number; responseBody: string },
-): Promise<void> {
-  await tx
-    .update(idempotencyKeys)
-    .set({ responseStatus: ref.responseStatus, responseBody: ref.responseBody })
-    .where(and(eq(idempotencyKeys.principalId, ref.principalId), eq(idempotencyKeys.key, ref.key)));
+/**
+ * Writes the answer onto the claimed row, in the business transaction. Returns the
+ * dispatched query so it can share a round trip with COMMIT.
+ */
+export function storeResponse(tx: TransactionSql, ref: KeyRef & { responseStatus: number; responseBody: string }) {
+  return tx`
+    UPDATE idempotency_keys SET response_status = ${ref.responseStatus}, response_body = ${ref.responseBody}
+    WHERE principal_id = ${ref.principalId} AND key = ${ref.key}`.execute();
 }
 
-/** Counts a replay. Not awaited by the replay itself: bookkeeping must not slow answers. */
-export async function recordReplay(db: Database, ref: KeyRef): Promise<void> {
-  await db
-    .update(idempotencyKeys)
-    .set({ replayCount: sql`${idempotencyKeys.replayCount} + 1`, lastReplayedAt: sql`now()` })
-    .where(and(eq(idempotencyKeys.principalId, ref.principalId), eq(idempotencyKeys.key, ref.key)));
+/** Adds replays to keys' counters: one statement for a batch of keys. */
+export async function addReplays(sql: Sql, counts: { principalId: string; key: string; replays: number }[]) {
+  if (counts.length === 0) return;
+  const principalIds = counts.map((c) => c.principalId);
+  const keys = counts.map((c) => c.key);
+  const replays = counts.map((c) => c.replays);
+  await sql`
+    UPDATE idempotency_keys AS k
+    SET replay_count = k.replay_count + r.replays, last_replayed_at = now()
+    FROM unnest(${principalIds}::uuid[], ${keys}::text[], ${replays}::int[]) AS r(principal_id, key, replays)
+    WHERE k.principal_id = r.principal_id AND k.key = r.key`;
 }

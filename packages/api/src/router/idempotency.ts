@@ -1,0 +1,29 @@
+import { getKey, IdempotencyError, listKeys } from "@oncely/idempotency";
+import { z } from "zod";
+import { apiError } from "../errors";
+import { authedProcedure, createRouter } from "../trpc";
+
+const listKeysInput = z
+  .strictObject({
+    limit: z.number().int().min(1).max(100).default(20),
+    cursor: z.string().max(500).optional(),
+  })
+  .default({ limit: 20 });
+
+/** The key inspector: a principal sees its own keys and nothing else. */
+export const idempotencyRouter = createRouter({
+  list: authedProcedure.input(listKeysInput).query(async ({ ctx, input }) => {
+    try {
+      return await listKeys(ctx.db.$client, ctx.principalId, input);
+    } catch (error) {
+      if (error instanceof IdempotencyError) throw error.toTRPCError();
+      throw error;
+    }
+  }),
+
+  get: authedProcedure.input(z.strictObject({ key: z.string().min(1).max(255) })).query(async ({ ctx, input }) => {
+    const key = await getKey(ctx.db.$client, ctx.principalId, input.key);
+    if (!key) throw apiError("idempotency_key_not_found", `No idempotency key ${JSON.stringify(input.key)}`);
+    return key;
+  }),
+});

@@ -1,0 +1,48 @@
+/** The error and its causes (drizzle wraps driver errors in DrizzleQueryError.cause). */
+function* causeChain(error: unknown): Generator<{ code?: unknown }> {
+  for (let e: unknown = error, depth = 0; e && typeof e === "object" && depth < 5; depth++) {
+    yield e as { code?: unknown };
+    e = (e as { cause?: unknown }).cause;
+  }
+}
+
+/** SQLSTATE of a PostgreSQL error, if the error or one of its causes carries one. */
+export function sqlStateOf(error: unknown): string | undefined {
+  for (const e of causeChain(error)) {
+    if (typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+  }
+  return undefined;
+}
+
+/** lock_timeout expired while a duplicate waited for the first request's row lock. */
+export const LOCK_NOT_AVAILABLE = "55P03";
+
+const TRANSIENT_SQLSTATES = new Set([
+  "40001", // serialization_failure
+  "40P01", // deadlock_detected
+  "57P01", // admin_shutdown
+  "57P03", // cannot_connect_now
+  "53300", // too_many_connections
+]);
+// How postgres.js and Node report a connection that went away.
+const LOST_CONNECTION_CODES = new Set([
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+]);
+
+/**
+ * Failures where the same request can succeed if simply tried again: the transaction rolled
+ * back, nothing is stored, and the client should retry with the same key.
+ */
+export function isTransientDatabaseFailure(error: unknown): boolean {
+  for (const e of causeChain(error)) {
+    if (typeof e.code !== "string") continue;
+    if (TRANSIENT_SQLSTATES.has(e.code) || e.code.startsWith("08") || LOST_CONNECTION_CODES.has(e.code)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,114 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { seedDemo } from "@oncely/db";
+import { createTestDatabase, type TestDatabase } from "@oncely/db/testing";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EnginePoint } from "../src/index";
+
+// Real processes: the server is SIGKILLed inside the transaction (or right after the
+// commit), PostgreSQL sees the connection die, and a retry on a fresh server must find
+// exactly one effect or none, never a stuck key.
+
+let database: TestDatabase;
+let principals: Record<string, string>;
+let accountId: string;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await seedDemo(database.db);
+  principals = Object.fromEntries(
+    (await database.sql<{ name: string; id: string }[]>`SELECT name, id FROM principals`).map((p) => [p.name, p.id]),
+  );
+  const [account] = await database.sql<{ id: string }[]>`
+    SELECT id FROM accounts WHERE principal_id = ${principals.alice ?? ""} AND kind = 'customer' LIMIT 1`;
+  accountId = account?.id ?? "";
+});
+afterAll(() => database.drop());
+
+interface Victim {
+  port: number;
+  process: ChildProcess;
+  exited: Promise<unknown>;
+}
+
+async function startServer(crashAt: EnginePoint | "none"): Promise<Victim> {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "fixtures/crashServer.ts")], {
+    cwd: path.join(import.meta.dirname, ".."),
+    env: { ...process.env, DATABASE_URL: database.url, CRASH_AT: crashAt, PRINCIPALS: JSON.stringify(principals) },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (chunk) => {
+      out += chunk;
+      const match = /listening (\d+)/.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once("exit", (code) => reject(new Error(`test server exited early (${code})`)));
+  });
+  return { port, process: child, exited };
+}
+
+const send = (port: number, key: string, amount = 500) =>
+  fetch(`http://127.0.0.1:${port}/trpc/createOrder`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "idempotency-key": key },
+    body: JSON.stringify({ accountId, amount }),
+  });
+
+const effectsOf = async (key: string) =>
+  (await database.sql`SELECT count(*)::int AS n FROM orders WHERE description = ${key}`)[0]?.n as number;
+
+const keyRow = async (key: string) =>
+  (await database.sql`SELECT status, response_status FROM idempotency_keys WHERE key = ${key}`)[0];
+
+describe("a server killed inside the transaction", () => {
+  it.each(["claimed", "executed", "committed"] as const)(
+    "SIGKILL at %s: the retry on a fresh server finds one effect and no stuck key",
+    async (point) => {
+      const key = randomUUID();
+      const victim = await startServer(point);
+      await expect(send(victim.port, key)).rejects.toThrow(); // the connection dies with the process
+      await victim.exited;
+
+      const survivor = await startServer("none");
+      try {
+        const retry = await send(survivor.port, key);
+        expect(retry.status).toBe(200);
+        // Killed after the commit: the first execution stands and is replayed.
+        expect(retry.headers.get("idempotent-replayed")).toBe(point === "committed" ? "true" : null);
+        expect(await effectsOf(key)).toBe(1);
+        expect(await keyRow(key)).toEqual({ status: "completed", response_status: 200 });
+      } finally {
+        survivor.process.kill("SIGKILL");
+      }
+    },
+  );
+
+  it("SIGKILL at random moments with requests in flight: every key ends with exactly one effect", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 2, max: 12 }), async (killAfterMs, n) => {
+        const keys = Array.from({ length: n }, () => randomUUID());
+        const victim = await startServer("none");
+        const inFlight = keys.map((key) => send(victim.port, key).then((r) => r.status, () => "lost" as const));
+        await new Promise((r) => setTimeout(r, killAfterMs));
+        victim.process.kill("SIGKILL");
+        await Promise.all(inFlight);
+        await victim.exited;
+
+        const survivor = await startServer("none");
+        try {
+          const retries = await Promise.all(keys.map((key) => send(survivor.port, key)));
+          expect(retries.map((r) => r.status)).toEqual(keys.map(() => 200));
+          for (const key of keys) expect(await effectsOf(key)).toBe(1);
+        } finally {
+          survivor.process.kill("SIGKILL");
+        }
+      }),
+      { numRuns: 4 },
+    );
+  });
+});
