@@ -6,6 +6,7 @@ export {
   type DbClient,
   type DbClientOptions,
   type Queryable,
+  rawTransactionSql,
   type Transaction,
 } from "./client";
 export { DbError, type DbErrorCode } from "./errors";
