@@ -12,7 +12,7 @@ import { createTestHandler, type Faults } from "./fixtures/testRouter";
 export async function startTestServer(options: IdempotencyOptions = {}) {
   const database = await createTestDatabase();
   await seedDemo(database.db);
-  const faults: Faults = { throwAfterInsert: 0, holdMs: 0 };
+  const faults: Faults = { throwAfterInsert: 0, holdMs: 0, killConnection: 0 };
   let executions = 0;
 
   const principals = Object.fromEntries(

@@ -63,6 +63,47 @@ describe("atomicity: key, business writes and answer commit together", () => {
   });
 });
 
+describe("which failures are stored", () => {
+  it("answers a lost database connection with 503 + Retry-After, stores nothing, and the retry runs", async () => {
+    const key = randomUUID();
+    const orders = await server.count("orders");
+    server.faults.killConnection = 1;
+    const failed = await server.call(input(), withKey(key));
+    expect(failed.status).toBe(503);
+    expect(failed.headers.get("retry-after")).toBe("2");
+    expect(failed.json.error.data.code).toBe("SERVICE_UNAVAILABLE");
+    expect(await server.count("orders")).toBe(orders);
+    const retried = await server.call(input(), withKey(key));
+    expect(retried.status).toBe(200);
+    expect(await server.count("orders")).toBe(orders + 1);
+  });
+
+  it("does not store a tRPC error the procedure did not declare storable", async () => {
+    const key = randomUUID();
+    const keys = await server.count("idempotency_keys");
+    const missing = await server.call(input(1, "missing"), withKey(key));
+    expect(missing.status).toBe(404);
+    expect(await server.count("idempotency_keys")).toBe(keys);
+  });
+
+  it("stores and replays a tRPC error whose code the procedure declared storable", async () => {
+    const declaring = await startTestServer({ storableCodes: ["NOT_FOUND"] });
+    try {
+      const key = randomUUID();
+      const runs = declaring.executions();
+      const first = await declaring.call({ accountId: declaring.accounts.alice, amount: 1, outcome: "missing" }, withKey(key));
+      const again = await declaring.call({ accountId: declaring.accounts.alice, amount: 1, outcome: "missing" }, withKey(key));
+      expect(first.status).toBe(404);
+      expect(again.body).toBe(first.body);
+      expect(again.headers.get("idempotent-replayed")).toBe("true");
+      expect(declaring.executions()).toBe(runs + 1);
+      expect(await declaring.count("orders")).toBe(0);
+    } finally {
+      await declaring.close();
+    }
+  });
+});
+
 describe("concurrent duplicates", () => {
   it("make the second request wait for the first and replay its answer", async () => {
     const key = randomUUID();
