@@ -13,6 +13,7 @@ import {
   primaryKey,
   text,
   timestamp,
+  uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
 
@@ -47,6 +48,8 @@ export const accounts = pgTable(
   },
   (t) => [
     index("accounts_principal_idx").on(t.principalId),
+    // Payments credit "the" merchant account of the order's currency: there is at most one.
+    uniqueIndex("accounts_one_merchant_per_currency").on(t.principalId, t.currency).where(sql`${t.kind} = 'merchant'`),
     check("accounts_balance_non_negative", sql`${t.allowNegative} OR ${t.balance} >= 0`),
   ],
 );
@@ -65,7 +68,12 @@ export const ledgerEntries = pgTable(
     description: text("description").notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index("ledger_entries_account_idx").on(t.accountId), index("ledger_entries_movement_idx").on(t.movementId)],
+  (t) => [
+    index("ledger_entries_account_idx").on(t.accountId),
+    index("ledger_entries_movement_idx").on(t.movementId),
+    // A zero entry moves nothing and would only hide mistakes.
+    check("ledger_entries_amount_non_zero", sql`${t.amount} <> 0`),
+  ],
 );
 
 export const orderStatus = pgEnum("order_status", ["pending", "paid", "cancelled"]);
@@ -94,6 +102,139 @@ export const orders = pgTable(
     check("orders_amount_positive", sql`${t.amount} > 0`),
   ],
 );
+
+/**
+ * A successful charge of an order. Failed attempts leave no row (their business error is
+ * stored under the idempotency key instead), so the unique index on `order_id` is the rule
+ * "an order has at most one successful payment", enforced by the database itself.
+ */
+export const payments = pgTable(
+  "payments",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    principalId: uuid("principal_id")
+      .notNull()
+      .references(() => principals.id),
+    orderId: uuid("order_id")
+      .notNull()
+      .references(() => orders.id),
+    // The customer account charged and the merchant account credited.
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    merchantAccountId: uuid("merchant_account_id")
+      .notNull()
+      .references(() => accounts.id),
+    amount: money("amount").notNull(),
+    currency: char("currency", { length: 3 }).notNull(),
+    // Sum of this payment's refunds, kept on the row that refunds lock (see refunds).
+    refundedAmount: money("refunded_amount").notNull().default(0),
+    movementId: uuid("movement_id").notNull().unique(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("payments_order_unique").on(t.orderId),
+    index("payments_principal_created_idx").on(t.principalId, t.createdAt),
+    check("payments_amount_positive", sql`${t.amount} > 0`),
+    check("payments_refunded_within_amount", sql`${t.refundedAmount} >= 0 AND ${t.refundedAmount} <= ${t.amount}`),
+  ],
+);
+
+/** A partial or full refund of a payment: money back from the merchant to the customer. */
+export const refunds = pgTable(
+  "refunds",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    principalId: uuid("principal_id")
+      .notNull()
+      .references(() => principals.id),
+    paymentId: uuid("payment_id")
+      .notNull()
+      .references(() => payments.id),
+    amount: money("amount").notNull(),
+    currency: char("currency", { length: 3 }).notNull(),
+    movementId: uuid("movement_id").notNull().unique(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("refunds_payment_idx").on(t.paymentId),
+    index("refunds_principal_created_idx").on(t.principalId, t.createdAt),
+    check("refunds_amount_positive", sql`${t.amount} > 0`),
+  ],
+);
+
+/** Money moved between two of one principal's accounts. */
+export const transfers = pgTable(
+  "transfers",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    principalId: uuid("principal_id")
+      .notNull()
+      .references(() => principals.id),
+    fromAccountId: uuid("from_account_id")
+      .notNull()
+      .references(() => accounts.id),
+    toAccountId: uuid("to_account_id")
+      .notNull()
+      .references(() => accounts.id),
+    amount: money("amount").notNull(),
+    currency: char("currency", { length: 3 }).notNull(),
+    movementId: uuid("movement_id").notNull().unique(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("transfers_principal_created_idx").on(t.principalId, t.createdAt),
+    check("transfers_amount_positive", sql`${t.amount} > 0`),
+    check("transfers_distinct_accounts", sql`${t.fromAccountId} <> ${t.toAccountId}`),
+  ],
+);
+
+export const outboxTopic = pgEnum("outbox_topic", ["order_confirmation", "payment_receipt"]);
+
+/**
+ * The transactional outbox: a message is written in the same transaction as the change it
+ * announces, so it exists if and only if the change committed. A worker delivers it later,
+ * at least once; `id` is the message id the receiver dedupes on.
+ */
+export const outboxMessages = pgTable(
+  "outbox_messages",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    principalId: uuid("principal_id")
+      .notNull()
+      .references(() => principals.id),
+    topic: outboxTopic("topic").notNull(),
+    // The order (or payment) the message is about: one message per topic and subject.
+    subjectId: uuid("subject_id").notNull(),
+    recipient: text("recipient").notNull(),
+    subject: text("subject").notNull(),
+    body: text("body").notNull(),
+    createdAt: createdAt(),
+    attempts: integer("attempts").notNull().default(0),
+    // After a failed send the message waits until then (backoff), so one bad message cannot spin.
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
+    lastError: text("last_error"),
+    deliveredAt: timestamp("delivered_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("outbox_messages_topic_subject_unique").on(t.topic, t.subjectId),
+    index("outbox_messages_pending_idx").on(t.nextAttemptAt).where(sql`${t.deliveredAt} IS NULL`),
+  ],
+);
+
+/**
+ * The demo mail sink: stands in for an email provider outside our transaction. It is an
+ * idempotent consumer: a message id it has seen is counted (`deliveries`) but not stored or
+ * "sent" again, so a redelivery after a crash between send and acknowledge is harmless.
+ */
+export const mailSink = pgTable("mail_sink", {
+  messageId: uuid("message_id").primaryKey(),
+  recipient: text("recipient").notNull(),
+  subject: text("subject").notNull(),
+  body: text("body").notNull(),
+  receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+  deliveries: integer("deliveries").notNull().default(1),
+});
 
 /**
  * "completed": the answer is stored. "in_progress" exists only in phased mode (procedures with
@@ -127,6 +268,8 @@ export const idempotencyKeys = pgTable(
     recoveryPoint: text("recovery_point"),
     phaseState: text("phase_state"),
     lockedUntil: timestamp("locked_until", { withTimezone: true }),
+    // Who holds the lease: a worker writes only while its lease id is still the row's.
+    leaseId: uuid("lease_id"),
   },
   (t) => [
     primaryKey({ columns: [t.principalId, t.key] }),

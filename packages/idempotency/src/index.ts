@@ -1,5 +1,6 @@
 export { BusinessError, IdempotencyError, type IdempotencyErrorCode, oncelyCodeOf } from "./errors";
 export { canonicalJson, fingerprintRequest } from "./fingerprint";
+export { getKey, type KeyDetail, type KeySummary, listKeys } from "./inspector";
 export { IDEMPOTENCY_KEY_HEADER, MAX_KEY_LENGTH, parseIdempotencyKey } from "./key";
 export { type IdempotencyContext, idempotent, REPLAYED_HEADER } from "./middleware";
 export {
@@ -10,5 +11,6 @@ export {
   type EnginePointInfo,
   type IdempotencyOptions,
 } from "./options";
-export { getKey, type KeyDetail, type KeySummary, listKeys } from "./inspector";
+export { DEFAULT_LEASE_SECONDS, deriveKey, idempotentPhased, type PhasedOptions, PhaseRunner } from "./phased";
+export { type AbandonedRequest, type ResumeOptions, type ResumeReport, resumeAbandonedKeys } from "./resumer";
 export { DEFAULT_SWEEP_BATCH_SIZE, type SweepOptions, startSweeper, sweepExpiredKeys } from "./sweeper";

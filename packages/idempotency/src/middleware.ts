@@ -1,22 +1,21 @@
 import { type Database, rawTransactionSql, type Transaction } from "@oncely/db";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
-import { BusinessError, IdempotencyError } from "./errors";
 import { fingerprintRequest } from "./fingerprint";
-import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from "./key";
 import { type EnginePoint, type IdempotencyOptions, resolveOptions } from "./options";
-import { isTransientDatabaseFailure, LOCK_NOT_AVAILABLE, sqlStateOf } from "./postgresErrors";
+import { inProgress, keyInBatch, keyReused, missingKey, readKeyHeader, translateFailure } from "./refusals";
 import { ReplayCounter } from "./replayCounter";
 import {
   claimKey,
   findCompletedKey,
   type KeyRef,
   readKey,
-  sqlNow,
   type StoredResponse,
+  sqlNow,
   storeResponse,
   takeOverExpiredKey,
 } from "./store";
+import { serializeData, serializeError, storableError, storedOutcome } from "./storedAnswer";
 
 /** Response header set on every answer that came from the key store. */
 export const REPLAYED_HEADER = "Idempotent-Replayed";
@@ -70,24 +69,14 @@ export function idempotent(options: IdempotencyOptions = {}) {
     }
     const key = readKeyHeader(ctx.headers);
     if (key === null) {
-      if (settings.key === "required") {
-        throw refusal(
-          "idempotency_key_missing",
-          `${path} needs an Idempotency-Key header (for example a UUID) so a retry cannot run it twice`,
-        );
-      }
+      if (settings.key === "required") throw missingKey(path);
       return ctx.db.transaction(async (tx) => {
         const result = await next({ ctx: { tx, idempotencyKey: null as string | null } });
         if (!result.ok) throw result.error;
         return result;
       });
     }
-    if ((ctx.callsInRequest ?? 1) > 1) {
-      throw refusal(
-        "idempotency_key_in_batch",
-        "One Idempotency-Key cannot name several operations: send idempotent mutations one per request",
-      );
-    }
+    if ((ctx.callsInRequest ?? 1) > 1) throw keyInBatch();
 
     const ref: KeyRef = { principalId: ctx.principalId, key };
     const fingerprint = fingerprintRequest(path, input);
@@ -95,12 +84,7 @@ export function idempotent(options: IdempotencyOptions = {}) {
     const point = async (at: EnginePoint) => settings.onPoint?.(at, { path, key, principalId: ctx.principalId });
 
     const replay = (stored: StoredResponse) => {
-      if (stored.fingerprint !== fingerprint) {
-        throw refusal(
-          "idempotency_key_reused",
-          `Idempotency-Key "${key}" was already used for a different request (${stored.requestPath} with other input); use a new key for a new request`,
-        );
-      }
+      if (stored.fingerprint !== fingerprint) throw keyReused(key, stored.requestPath);
       ctx.responseHeaders.set(REPLAYED_HEADER, "true");
       counterFor(ctx.db).record(ref);
       return storedOutcome(stored);
@@ -145,7 +129,7 @@ export function idempotent(options: IdempotencyOptions = {}) {
           const stored = storeResponse(sql, {
             ...ref,
             responseStatus: 200,
-            responseBody: JSON.stringify(result.data) ?? "",
+            responseBody: serializeData(result.data),
           });
           // Not awaited here: the UPDATE shares COMMIT's round trip. Awaited after the commit:
           // if it failed, PostgreSQL turned the COMMIT into a ROLLBACK and we must say so.
@@ -181,72 +165,4 @@ export function idempotent(options: IdempotencyOptions = {}) {
         throw outcome.error;
     }
   });
-}
-
-function readKeyHeader(headers: Headers): string | null {
-  try {
-    return parseIdempotencyKey(headers.get(IDEMPOTENCY_KEY_HEADER));
-  } catch (error) {
-    if (error instanceof IdempotencyError) throw error.toTRPCError();
-    throw error;
-  }
-}
-
-const refusal = (code: ConstructorParameters<typeof IdempotencyError>[0], message: string) =>
-  new IdempotencyError(code, message).toTRPCError();
-
-function inProgress(key: string, retryAfterSeconds: number, responseHeaders: Headers): TRPCError {
-  responseHeaders.set("Retry-After", String(retryAfterSeconds));
-  return refusal(
-    "idempotency_key_in_progress",
-    `A request with Idempotency-Key "${key}" is still being processed; retry after ${retryAfterSeconds}s`,
-  );
-}
-
-/** Database failures become answers that tell the client what to do; the rest passes through. */
-function translateFailure(error: unknown, key: string, retryAfterSeconds: number, responseHeaders: Headers): unknown {
-  if (sqlStateOf(error) === LOCK_NOT_AVAILABLE) return inProgress(key, retryAfterSeconds, responseHeaders);
-  if (isTransientDatabaseFailure(error)) {
-    responseHeaders.set("Retry-After", String(retryAfterSeconds));
-    return new IdempotencyError(
-      "transient_failure",
-      "A temporary database problem stopped this request; nothing was saved, retry with the same Idempotency-Key",
-      { cause: error },
-    ).toTRPCError();
-  }
-  return error;
-}
-
-/**
- * The error to store and answer with, if the handler's failure is deterministic for this
- * request: a BusinessError, or a tRPC error whose code the procedure declared storable.
- */
-function storableError(error: TRPCError, storableCodes: TRPCError["code"][]): TRPCError | null {
-  if (error.cause instanceof BusinessError) return error.cause.toTRPCError();
-  if (storableCodes.includes(error.code)) return new TRPCError({ code: error.code, message: error.message });
-  return null;
-}
-
-interface StoredError {
-  code: TRPCError["code"];
-  message: string;
-  business?: string;
-}
-
-function serializeError(error: TRPCError): string {
-  const business = error.cause instanceof BusinessError ? error.cause.code : undefined;
-  const stored: StoredError = { code: error.code, message: error.message, business };
-  return JSON.stringify(stored);
-}
-
-/** Turns a stored answer back into what the handler produced: data, or its error. */
-function storedOutcome(stored: StoredResponse) {
-  if (stored.responseStatus === 200) {
-    const data: unknown = stored.responseBody === "" ? undefined : JSON.parse(stored.responseBody);
-    // A middleware may answer without calling next(): tRPC reads only `ok` and `data`.
-    return { ok: true as const, data, marker: "middlewareMarker" as never };
-  }
-  const error = JSON.parse(stored.responseBody) as StoredError;
-  if (error.business) throw new BusinessError(error.business, error.message, error.code).toTRPCError();
-  throw new TRPCError({ code: error.code, message: error.message });
 }

@@ -9,12 +9,21 @@ export const DEFAULT_RETRY_AFTER_SECONDS = 1;
  * transaction), after the handler succeeded (inside, before the answer is stored), and after
  * the commit (before answering). For fault injection in tests and in the demo's chaos panel.
  */
-export type EnginePoint = "claimed" | "executed" | "committed";
+export type EnginePoint =
+  | "claimed"
+  | "executed"
+  | "committed"
+  /** Phased mode: an external call returned, before its result is recorded. */
+  | "phase-called"
+  /** Phased mode: a phase's result (its recovery point) committed. */
+  | "phase-done";
 
 export interface EnginePointInfo {
   path: string;
   key: string;
   principalId: string;
+  /** The phase, for phase points. */
+  phase?: string;
 }
 
 export interface IdempotencyOptions {

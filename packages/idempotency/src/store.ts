@@ -24,6 +24,8 @@ export interface KeyRow {
   responseStatus: number | null;
   responseBody: string | null;
   expired: boolean;
+  /** Phased mode: someone holds an unexpired lease on the key. */
+  leased: boolean;
 }
 
 /** A moment for SQL: the test clock's (ISO text), or null for the database's now(). */
@@ -70,11 +72,12 @@ export function claimKey(
     RETURNING 1 AS claimed`.execute();
 }
 
-/** The key's row as this transaction sees it now (after any wait), or null. */
-export async function readKey(tx: TransactionSql, ref: KeyRef, now: SqlNow): Promise<KeyRow | null> {
-  const [row] = await tx<KeyRow[]>`
+/** The key's row as this transaction (or the pool) sees it now, or null. */
+export async function readKey(sql: Sql | TransactionSql, ref: KeyRef, now: SqlNow): Promise<KeyRow | null> {
+  const [row] = await sql<KeyRow[]>`
     SELECT request_path AS "requestPath", fingerprint, status, response_status AS "responseStatus",
-           response_body AS "responseBody", expires_at <= coalesce(${now}::timestamptz, now()) AS expired
+           response_body AS "responseBody", expires_at <= coalesce(${now}::timestamptz, now()) AS expired,
+           coalesce(locked_until > coalesce(${now}::timestamptz, now()), false) AS leased
     FROM idempotency_keys
     WHERE principal_id = ${ref.principalId} AND key = ${ref.key}`;
   return row ?? null;
@@ -92,7 +95,7 @@ export async function takeOverExpiredKey(
     UPDATE idempotency_keys SET
       request_path = ${ref.requestPath}, fingerprint = ${ref.fingerprint}, status = 'completed',
       response_status = NULL, response_body = NULL, replay_count = 0, last_replayed_at = NULL,
-      request_body = NULL, recovery_point = NULL, phase_state = NULL, locked_until = NULL,
+      request_body = NULL, recovery_point = NULL, phase_state = NULL, locked_until = NULL, lease_id = NULL,
       created_at = coalesce(${ref.now}::timestamptz, now()),
       expires_at = coalesce(${ref.now}::timestamptz, now()) + make_interval(secs => ${ref.ttlSeconds})
     WHERE principal_id = ${ref.principalId} AND key = ${ref.key}

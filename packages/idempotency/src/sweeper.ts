@@ -45,7 +45,11 @@ export async function sweepExpiredKeys(sql: Sql, options: SweepOptions = {}): Pr
  */
 export function startSweeper(
   sql: Sql,
-  options: SweepOptions & { intervalMs?: number; onSweep?: (deleted: number) => void; onError?: (e: unknown) => void } = {},
+  options: SweepOptions & {
+    intervalMs?: number;
+    onSweep?: (deleted: number) => void;
+    onError?: (e: unknown) => void;
+  } = {},
 ): { stop: () => Promise<void> } {
   const intervalMs = options.intervalMs ?? 60_000;
   let running: Promise<void> | null = null;

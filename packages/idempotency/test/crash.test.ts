@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import path from "node:path";
 import { seedDemo } from "@oncely/db";
 import { createTestDatabase, type TestDatabase } from "@oncely/db/testing";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnginePoint } from "../src/index";
+import { spawnCrashServer } from "./fixtures/spawnCrashServer";
 
 // Real processes: the server is SIGKILLed inside the transaction (or right after the
 // commit), PostgreSQL sees the connection die, and a retry on a fresh server must find
@@ -27,30 +26,8 @@ beforeAll(async () => {
 });
 afterAll(() => database.drop());
 
-interface Victim {
-  port: number;
-  process: ChildProcess;
-  exited: Promise<unknown>;
-}
-
-async function startServer(crashAt: EnginePoint | "none"): Promise<Victim> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "fixtures/crashServer.ts")], {
-    cwd: path.join(import.meta.dirname, ".."),
-    env: { ...process.env, DATABASE_URL: database.url, CRASH_AT: crashAt, PRINCIPALS: JSON.stringify(principals) },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (chunk) => {
-      out += chunk;
-      const match = /listening (\d+)/.exec(out);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once("exit", (code) => reject(new Error(`test server exited early (${code})`)));
-  });
-  return { port, process: child, exited };
-}
+const startServer = (crashAt: EnginePoint | "none") =>
+  spawnCrashServer({ databaseUrl: database.url, principals, crashAt });
 
 const send = (port: number, key: string, amount = 500) =>
   fetch(`http://127.0.0.1:${port}/trpc/createOrder`, {
@@ -93,7 +70,12 @@ describe("a server killed inside the transaction", () => {
       fc.asyncProperty(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 2, max: 12 }), async (killAfterMs, n) => {
         const keys = Array.from({ length: n }, () => randomUUID());
         const victim = await startServer("none");
-        const inFlight = keys.map((key) => send(victim.port, key).then((r) => r.status, () => "lost" as const));
+        const inFlight = keys.map((key) =>
+          send(victim.port, key).then(
+            (r) => r.status,
+            () => "lost" as const,
+          ),
+        );
         await new Promise((r) => setTimeout(r, killAfterMs));
         victim.process.kill("SIGKILL");
         await Promise.all(inFlight);

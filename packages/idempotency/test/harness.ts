@@ -3,13 +3,16 @@ import type { AddressInfo } from "node:net";
 import { seedDemo } from "@oncely/db";
 import { createTestDatabase } from "@oncely/db/testing";
 import type { IdempotencyOptions } from "../src/index";
-import { createTestHandler, type Faults } from "./fixtures/testRouter";
+import { createTestHandler, type Faults, type TestRouterOptions } from "./fixtures/testRouter";
 
 /**
  * A minimal router using the plugin, served over real HTTP on a fresh database: the
  * middleware is tested without the demo domain. `principal` comes from a test header.
  */
-export async function startTestServer(options: IdempotencyOptions = {}) {
+export async function startTestServer(
+  options: IdempotencyOptions = {},
+  extra: Pick<TestRouterOptions, "phased" | "processorUrl"> = {},
+) {
   const database = await createTestDatabase();
   await seedDemo(database.db);
   const faults: Faults = { throwAfterInsert: 0, holdMs: 0, killConnection: 0 };
@@ -31,6 +34,7 @@ export async function startTestServer(options: IdempotencyOptions = {}) {
       db: database.db,
       principals,
       idempotency: options,
+      ...extra,
       faults,
       onExecute: () => {
         executions++;
@@ -39,6 +43,15 @@ export async function startTestServer(options: IdempotencyOptions = {}) {
   );
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/trpc`;
+  const callPath = async (path: string, input: Record<string, unknown>, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${url}/${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify(input),
+    });
+    const body = await response.text();
+    return { status: response.status, headers: response.headers, body, json: JSON.parse(body) };
+  };
 
   return {
     database,
@@ -46,15 +59,10 @@ export async function startTestServer(options: IdempotencyOptions = {}) {
     principals,
     accounts,
     executions: () => executions,
-    call: async (input: Record<string, unknown>, headers: Record<string, string> = {}) => {
-      const response = await fetch(`${url}/createOrder`, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...headers },
-        body: JSON.stringify(input),
-      });
-      const body = await response.text();
-      return { status: response.status, headers: response.headers, body, json: JSON.parse(body) };
-    },
+    call: (input: Record<string, unknown>, headers: Record<string, string> = {}) =>
+      callPath("createOrder", input, headers),
+    callPath,
+    url,
     count: async (table: "orders" | "idempotency_keys") =>
       (await database.sql.unsafe(`SELECT count(*)::int AS n FROM ${table}`))[0]?.n as number,
     close: async () => {

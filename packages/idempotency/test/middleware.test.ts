@@ -91,8 +91,14 @@ describe("which failures are stored", () => {
     try {
       const key = randomUUID();
       const runs = declaring.executions();
-      const first = await declaring.call({ accountId: declaring.accounts.alice, amount: 1, outcome: "missing" }, withKey(key));
-      const again = await declaring.call({ accountId: declaring.accounts.alice, amount: 1, outcome: "missing" }, withKey(key));
+      const first = await declaring.call(
+        { accountId: declaring.accounts.alice, amount: 1, outcome: "missing" },
+        withKey(key),
+      );
+      const again = await declaring.call(
+        { accountId: declaring.accounts.alice, amount: 1, outcome: "missing" },
+        withKey(key),
+      );
       expect(first.status).toBe(404);
       expect(again.body).toBe(first.body);
       expect(again.headers.get("idempotent-replayed")).toBe("true");
