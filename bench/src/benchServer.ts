@@ -2,7 +2,7 @@
 // so the only difference between them is the idempotency middleware.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { and, createDbClient, type Queryable, schema, eq } from "@oncely/db";
+import { and, createDbClient, eq, type Queryable, schema } from "@oncely/db";
 import { type IdempotencyOptions, idempotent } from "@oncely/idempotency";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
@@ -42,7 +42,7 @@ const withKey = (options: IdempotencyOptions) =>
 const router = t.router({
   plain: t.procedure.input(input).mutation(({ ctx, input }) => ctx.db.transaction((tx) => createOrder(tx, input))),
   idempotent: withKey({}),
-  idempotentNoFastPath: withKey({ fastPath: false }),
+  idempotentAlwaysFastPath: withKey({ fastPath: true }),
 });
 
 const server = http.createServer(

@@ -3,6 +3,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { fingerprintRequest } from "./fingerprint";
 import { type EnginePoint, type IdempotencyOptions, resolveOptions } from "./options";
+import { RecentKeys } from "./recentKeys";
 import { inProgress, keyInBatch, keyReused, missingKey, readKeyHeader, translateFailure } from "./refusals";
 import { ReplayCounter } from "./replayCounter";
 import {
@@ -58,6 +59,7 @@ export function idempotent(options: IdempotencyOptions = {}) {
     return counter;
   };
 
+  const recentKeys = new RecentKeys();
   const t = initTRPC.context<IdempotencyContext>().create();
 
   return t.procedure.use(async ({ ctx, path, input, type, next }) => {
@@ -90,7 +92,8 @@ export function idempotent(options: IdempotencyOptions = {}) {
       return storedOutcome(stored);
     };
 
-    if (settings.fastPath) {
+    const likelyRetry = recentKeys.seen(ref.principalId, ref.key);
+    if (settings.fastPath === true || (settings.fastPath === "auto" && likelyRetry)) {
       const stored = await findCompletedKey(ctx.db.$client, ref, now);
       if (stored) return replay(stored);
     }
@@ -102,12 +105,13 @@ export function idempotent(options: IdempotencyOptions = {}) {
         const sql = rawTransactionSql(tx);
         const claimRequest = { ...ref, requestPath: path, fingerprint, now, ttlSeconds: settings.ttlSeconds };
         // One round trip: claim the key and set the savepoint business errors roll back to.
-        const [claimed] = await Promise.all([
+        const [claim] = await Promise.all([
           claimKey(sql, { ...claimRequest, lockTimeoutMs: settings.lockTimeoutMs }),
           sql`SAVEPOINT oncely_handler`.execute(),
         ]);
-        if (claimed.length === 0) {
-          const existing = await readKey(sql, ref, now);
+        if (!claim.claimed) {
+          // Not visible in the claim's snapshot means we waited for its first request: read it now.
+          const existing = claim.existing ?? (await readKey(sql, ref, now));
           const takenOver = existing?.expired === true && (await takeOverExpiredKey(sql, claimRequest));
           if (!takenOver) {
             const current = existing?.expired ? await readKey(sql, ref, now) : existing;

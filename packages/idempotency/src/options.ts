@@ -40,8 +40,12 @@ export interface IdempotencyOptions {
    * stored and replayed like a BusinessError. Default: none (only BusinessError is stored).
    */
   storableCodes?: TRPCError["code"][];
-  /** Answer completed keys with one read outside any transaction. Default true. */
-  fastPath?: boolean;
+  /**
+   * Answer completed keys with one primary-key read outside any transaction before opening
+   * one. "auto" (default): only for keys this process saw before (probably retries), so new
+   * keys pay nothing for it. true: always. false: never (the claim answers replays).
+   */
+  fastPath?: boolean | "auto";
   /** The clock for expiry (tests). Default: the database's now(). */
   clock?: () => Date;
   /** Called when background bookkeeping (replay counts) fails; the answer was already sent. */
@@ -60,7 +64,7 @@ export function resolveOptions(options: IdempotencyOptions): ResolvedOptions {
     lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
     retryAfterSeconds: options.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS,
     storableCodes: options.storableCodes ?? [],
-    fastPath: options.fastPath ?? true,
+    fastPath: options.fastPath ?? "auto",
     clock: options.clock,
     onPoint: options.onPoint,
     onBackgroundError: options.onBackgroundError ?? (() => {}),

@@ -34,6 +34,9 @@ export class ReplayCounter {
     this.timer = null;
     const batch = [...this.pending.values()].map(({ ref, replays }) => ({ ...ref, replays }));
     this.pending.clear();
-    await addReplays(this.sql, batch).catch(this.onError);
+    await addReplays(this.sql, batch).catch((error: { code?: string }) => {
+      // The pool was closed (shutdown): the counts are bookkeeping, not worth a complaint.
+      if (error?.code !== "CONNECTION_ENDED") this.onError(error);
+    });
   }
 }

@@ -48,28 +48,53 @@ export async function findCompletedKey(sql: Sql, ref: KeyRef, now: SqlNow): Prom
   return row ?? null;
 }
 
+/** What claimKey found: claimed, or the row that was already there (null if it could not see it). */
+export type ClaimResult = { claimed: true } | { claimed: false; existing: KeyRow | null };
+
 /**
- * Claims a new key inside the business transaction. Returns a dispatched query whose rows
- * are `[{ claimed: 1 }]` on success and `[]` when the key exists.
+ * Claims a new key inside the business transaction, in one statement that also returns the
+ * row already there, so a replay found here needs no second read.
  *
  * If another transaction holds the same key uncommitted, the INSERT waits on PostgreSQL's
- * own lock for that row, then sees its outcome (committed: no row; rolled back: claimed).
- * The wait is bounded by lock_timeout, set by the FROM subquery: the INSERT pulls its row
- * from that subquery before it inserts, so the bound is in force before any wait, without a
- * separate SET statement.
+ * own lock for that row, then sees its outcome (committed: not claimed; rolled back:
+ * claimed). The wait is bounded by lock_timeout, set by the `bounded_wait` CTE the INSERT
+ * reads its row from: evaluated before the insert, so the bound is in force before any wait,
+ * without a separate SET statement. The returned row comes from the statement's snapshot:
+ * after such a wait it cannot see the winner's row (`existing` null), and the caller reads it.
  */
 export function claimKey(
   tx: TransactionSql,
   ref: KeyRef & { requestPath: string; fingerprint: string; ttlSeconds: number; lockTimeoutMs: number; now: SqlNow },
-) {
-  return tx<{ claimed: number }[]>`
-    INSERT INTO idempotency_keys (principal_id, key, request_path, fingerprint, status, created_at, expires_at)
-    SELECT ${ref.principalId}, ${ref.key}, ${ref.requestPath}, ${ref.fingerprint}, 'completed',
-           coalesce(${ref.now}::timestamptz, now()),
-           coalesce(${ref.now}::timestamptz, now()) + make_interval(secs => ${ref.ttlSeconds})
-    FROM (SELECT set_config('lock_timeout', ${`${ref.lockTimeoutMs}ms`}, true)) AS bounded_wait
-    ON CONFLICT (principal_id, key) DO NOTHING
-    RETURNING 1 AS claimed`.execute();
+): Promise<ClaimResult> {
+  const now = sqlNowExpression(tx, ref.now);
+  return tx<(KeyRow & { claimed: boolean; found: boolean })[]>`
+    WITH bounded_wait AS (SELECT set_config('lock_timeout', ${`${ref.lockTimeoutMs}ms`}, true)),
+    claim AS (
+      INSERT INTO idempotency_keys (principal_id, key, request_path, fingerprint, status, created_at, expires_at)
+      SELECT ${ref.principalId}, ${ref.key}, ${ref.requestPath}, ${ref.fingerprint}, 'completed',
+             ${now}, ${now} + make_interval(secs => ${ref.ttlSeconds})
+      FROM bounded_wait
+      ON CONFLICT (principal_id, key) DO NOTHING
+      RETURNING 1
+    )
+    SELECT EXISTS (SELECT 1 FROM claim) AS claimed, k.key IS NOT NULL AS found,
+           k.request_path AS "requestPath", k.fingerprint, k.status, k.response_status AS "responseStatus",
+           k.response_body AS "responseBody", k.expires_at <= ${now} AS expired,
+           coalesce(k.locked_until > ${now}, false) AS leased
+    FROM (SELECT 1) AS one
+    LEFT JOIN idempotency_keys AS k ON k.principal_id = ${ref.principalId} AND k.key = ${ref.key}`
+    .execute()
+    .then(([row]) => {
+      if (row?.claimed) return { claimed: true };
+      if (!row?.found) return { claimed: false, existing: null };
+      const { claimed: _claimed, found: _found, ...existing } = row;
+      return { claimed: false, existing };
+    });
+}
+
+/** `coalesce($now, now())`: the test clock if one is set, else the database's. */
+function sqlNowExpression(sql: Sql | TransactionSql, now: SqlNow) {
+  return sql`coalesce(${now}::timestamptz, now())`;
 }
 
 /** The key's row as this transaction (or the pool) sees it now, or null. */

@@ -184,3 +184,27 @@ describe("principal scope", () => {
     expect(bob.body).not.toBe(alice.body);
   });
 });
+
+describe.each([
+  ["always", true],
+  ["never", false],
+] as const)("with the fast path %s", (_label, fastPath) => {
+  let other: TestServer;
+  beforeAll(async () => {
+    other = await startTestServer({ fastPath });
+  });
+  afterAll(() => other.close());
+
+  it("replays byte for byte, refuses other input with 422, and runs once", async () => {
+    const key = randomUUID();
+    const body = { accountId: other.accounts.alice, amount: 77 };
+    const first = await other.call(body, withKey(key));
+    const replay = await other.call(body, withKey(key));
+    const reused = await other.call({ ...body, amount: 78 }, withKey(key));
+    expect(replay.body).toBe(first.body);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(reused.status).toBe(422);
+    expect(other.executions()).toBe(1);
+    expect(await other.count("orders")).toBe(1);
+  });
+});
