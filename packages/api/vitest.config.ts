@@ -5,5 +5,8 @@ export default defineProject({
     name: "@oncely/api",
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     globalSetup: ["../db/src/testing/global-setup.ts"],
+    // Real PostgreSQL, HTTP and child processes on shared, busy cores: generous, never relied on.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
   },
 });

@@ -14,3 +14,14 @@ export const amountSchema = z
 export const currencySchema = z
   .string()
   .regex(/^[A-Z]{3}$/, { error: "currency must be a three-letter ISO 4217 code in upper case, e.g. USD" });
+
+/** "19.99 USD" for (1999, "USD"), using the currency's own number of minor digits. */
+export function formatMoney(amount: number, currency: string): string {
+  let digits = 2;
+  try {
+    digits = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    // An ISO-shaped code Intl does not know: assume cents, the common case.
+  }
+  return `${(amount / 10 ** digits).toFixed(digits)} ${currency}`;
+}

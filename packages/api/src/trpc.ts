@@ -10,11 +10,13 @@ export interface CreateContextOptions {
   resolvePrincipal: PrincipalResolver;
   /** The request's headers, whatever adapter serves it. */
   headers: Headers;
+  /** How many calls the HTTP request batches (one idempotency key cannot name several). */
+  callsInRequest?: number;
 }
 
 /** Per-request context. `responseHeaders` are sent by the adapter's `responseMeta`. */
-export function createContext({ db, resolvePrincipal, headers }: CreateContextOptions) {
-  return { db, resolvePrincipal, headers, responseHeaders: new Headers() };
+export function createContext({ db, resolvePrincipal, headers, callsInRequest = 1 }: CreateContextOptions) {
+  return { db, resolvePrincipal, headers, callsInRequest, responseHeaders: new Headers() };
 }
 export type Context = ReturnType<typeof createContext>;
 
@@ -67,5 +69,15 @@ export const authedProcedure = t.procedure.use(async ({ ctx, next }) => {
  * validation errors happen before any key is stored.
  */
 export const idempotency = idempotent({
+  onBackgroundError: (error) => console.error("idempotency bookkeeping failed", error),
+});
+
+/**
+ * The same plugin with the key optional, for mutations that are safe without one but should
+ * replay when a client sends one (a retried `orders.updateShipping` replays its success
+ * instead of failing on the version it already bumped).
+ */
+export const optionalIdempotency = idempotent({
+  key: "optional",
   onBackgroundError: (error) => console.error("idempotency bookkeeping failed", error),
 });

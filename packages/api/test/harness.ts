@@ -1,7 +1,9 @@
+import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { seedDemo } from "@oncely/db";
 import { createTestDatabase, type TestDatabase } from "@oncely/db/testing";
+import { databaseSnapshot } from "@oncely/idempotency/testing";
 import { createNodeHandler } from "../src/http";
 
 export interface CallOptions {
@@ -87,3 +89,88 @@ export async function customerAccountId(api: TestApi, principal: "alice" | "bob"
   if (!row) throw new Error(`no customer account for ${principal}`);
   return row.id;
 }
+
+export type PrincipalName = "alice" | "bob";
+
+/** Options for calling as one of the demo principals. */
+export const as = (principal: PrincipalName, options: CallOptions = {}): CallOptions => ({
+  apiKey: `sk_test_${principal}`,
+  ...options,
+});
+
+export interface DemoAccounts {
+  merchant: string;
+  checking: string;
+  savings: string;
+  equity: string;
+}
+
+/** The seeded accounts of a demo principal, by role. */
+export async function accountsOf(api: TestApi, principal: PrincipalName): Promise<DemoAccounts> {
+  const rows = await api.database.sql<{ id: string; kind: string; name: string }[]>`
+    SELECT id, kind, name FROM accounts WHERE principal_id = ${api.principals[principal]}`;
+  const find = (predicate: (r: { kind: string; name: string }) => boolean) => {
+    const row = rows.find(predicate);
+    if (!row) throw new Error(`missing seeded account for ${principal}`);
+    return row.id;
+  };
+  return {
+    merchant: find((r) => r.kind === "merchant"),
+    checking: find((r) => r.name.endsWith("Checking")),
+    savings: find((r) => r.name.endsWith("Savings")),
+    equity: find((r) => r.kind === "equity"),
+  };
+}
+
+/** The answer's data, after asserting it was a 200. */
+export function dataOf(result: CallResult): any {
+  if (result.status !== 200) throw new Error(`expected 200, got ${result.status}: ${result.body}`);
+  return result.json.result.data;
+}
+
+export async function balanceOf(api: TestApi, accountId: string): Promise<number> {
+  const [row] = await api.database.sql<
+    { balance: string }[]
+  >`SELECT balance::text FROM accounts WHERE id = ${accountId}`;
+  if (!row) throw new Error(`no account ${accountId}`);
+  return Number(row.balance);
+}
+
+/** Creates an order (fresh key) and returns it. */
+export async function createOrder(
+  api: TestApi,
+  input: { accountId: string; amount: number; currency?: string; description?: string },
+  principal: PrincipalName = "alice",
+) {
+  const response = await api.mutate(
+    "orders.create",
+    { currency: "USD", ...input },
+    as(principal, { idempotencyKey: randomUUID() }),
+  );
+  return dataOf(response);
+}
+
+/** Creates and pays an order (fresh keys); returns the payment. */
+export async function createPayment(
+  api: TestApi,
+  input: { accountId: string; amount: number },
+  principal: PrincipalName = "alice",
+) {
+  const order = await createOrder(api, input, principal);
+  const response = await api.mutate(
+    "payments.create",
+    { orderId: order.id },
+    as(principal, { idempotencyKey: randomUUID() }),
+  );
+  return dataOf(response);
+}
+
+/** Every row of every table (replay bookkeeping aside), for "nothing changed" assertions. */
+export const snapshotOf = (api: TestApi, options: { ignoreTables?: string[] } = {}) =>
+  databaseSnapshot(api.database.sql).then((snapshot) => {
+    for (const table of options.ignoreTables ?? []) delete snapshot[table];
+    return snapshot;
+  });
+
+/** What a client sees of a call: for assertIdempotent, which compares answers. */
+export const visible = (result: CallResult) => ({ status: result.status, body: result.body });

@@ -14,7 +14,8 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-const labels = async () => (await db.sql<{ label: string }[]>`SELECT label FROM probe ORDER BY label`).map((r) => r.label);
+const labels = async () =>
+  (await db.sql<{ label: string }[]>`SELECT label FROM probe ORDER BY label`).map((r) => r.label);
 
 describe("the patched postgres.js driver", () => {
   it("rejects a transaction whose connection was terminated, without crashing, and keeps the pool usable", async () => {

@@ -33,6 +33,11 @@ describe("migrateDatabase", () => {
   });
 
   it("applies each migration once when several processes migrate at the same moment", async () => {
+    const tablesIn = async (database: TestDatabase) =>
+      (
+        await database.sql`
+          SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`
+      )[0]?.n;
     const fresh = await createTestDatabase();
     try {
       await fresh.sql`DROP SCHEMA public CASCADE`;
@@ -40,10 +45,10 @@ describe("migrateDatabase", () => {
       await fresh.sql`CREATE SCHEMA public`;
       await Promise.all([1, 2, 3, 4].map(() => migrateDatabase(fresh.url)));
       const [row] = await fresh.sql`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`;
-      const [tables] = await fresh.sql`
-        SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`;
       expect(row?.n).toBe(1);
-      expect(tables?.n).toBe(5);
+      // Every table the (singly migrated) template has, no more: nothing was applied twice.
+      expect(await tablesIn(fresh)).toBeGreaterThan(0);
+      expect(await tablesIn(fresh)).toBe(await tablesIn(db));
     } finally {
       await fresh.drop();
     }

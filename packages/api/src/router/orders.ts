@@ -1,9 +1,11 @@
-import { and, desc, eq, lt, or, type SQL, schema } from "@oncely/db";
+import { and, desc, eq, type SQL, schema, sql } from "@oncely/db";
 import { z } from "zod";
 import { apiError } from "../errors";
 import { amountSchema, currencySchema } from "../money";
+import { enqueueOrderConfirmation } from "../outbox";
+import { olderThan, pageInput, toPage } from "../pagination";
 import { orderResponse } from "../responses";
-import { authedProcedure, createRouter, idempotency } from "../trpc";
+import { authedProcedure, createRouter, idempotency, optionalIdempotency } from "../trpc";
 
 const { accounts, orders } = schema;
 
@@ -14,14 +16,38 @@ export const createOrderInput = z.strictObject({
   description: z.string().max(500, { error: "description must be at most 500 characters" }).optional(),
 });
 
-const orderIdInput = z.strictObject({ orderId: z.uuid({ error: "orderId must be an order id (a UUID)" }) });
+export const orderIdSchema = z.uuid({ error: "orderId must be an order id (a UUID)" });
+const orderIdInput = z.strictObject({ orderId: orderIdSchema });
 
-const listOrdersInput = z
-  .strictObject({
-    limit: z.number().int().min(1).max(100).default(20),
-    cursor: z.uuid({ error: "cursor must be the nextCursor of a previous page" }).optional(),
-  })
-  .default({ limit: 20 });
+const listOrdersInput = pageInput;
+
+const line = (field: string, max: number) =>
+  z
+    .string({ error: `${field} must be a string` })
+    .trim()
+    .min(1, { error: `${field} must not be empty` })
+    .max(max, { error: `${field} must be at most ${max} characters` });
+
+/** A full shipping address: updateShipping replaces the whole thing (PUT semantics). */
+export const shippingSchema = z.strictObject({
+  name: line("name", 200),
+  line1: line("line1", 200),
+  line2: line("line2", 200).optional(),
+  city: line("city", 100),
+  postalCode: line("postalCode", 20),
+  country: z
+    .string({ error: "country must be a string" })
+    .regex(/^[A-Z]{2}$/, { error: "country must be a two-letter ISO 3166-1 code in upper case, e.g. DE" }),
+});
+
+export const updateShippingInput = z.strictObject({
+  orderId: orderIdSchema,
+  expectedVersion: z
+    .number({ error: "expectedVersion must be the order's current version (a number)" })
+    .int({ error: "expectedVersion must be an integer" })
+    .min(1, { error: "expectedVersion starts at 1" }),
+  shipping: shippingSchema,
+});
 
 export const ordersRouter = createRouter({
   /** Creates a pending order charging one of the principal's customer accounts. */
@@ -57,6 +83,8 @@ export const ordersRouter = createRouter({
         })
         .returning();
       if (!order) throw new Error("INSERT ... RETURNING gave no order");
+      // Same transaction: the confirmation email exists exactly when the order does.
+      await enqueueOrderConfirmation(ctx.tx, order);
       return orderResponse(order);
     }),
 
@@ -79,10 +107,7 @@ export const ordersRouter = createRouter({
         .from(orders)
         .where(and(eq(orders.id, input.cursor), eq(orders.principalId, ctx.principalId)));
       if (!cursorRow) throw apiError("order_not_found", `Unknown cursor ${input.cursor}`);
-      after = or(
-        lt(orders.createdAt, cursorRow.createdAt),
-        and(eq(orders.createdAt, cursorRow.createdAt), lt(orders.id, cursorRow.id)),
-      );
+      after = olderThan(orders, cursorRow);
     }
     const rows = await ctx.db
       .select()
@@ -90,10 +115,71 @@ export const ordersRouter = createRouter({
       .where(and(eq(orders.principalId, ctx.principalId), after))
       .orderBy(desc(orders.createdAt), desc(orders.id))
       .limit(input.limit + 1);
-    const page = rows.slice(0, input.limit);
-    return {
-      items: page.map(orderResponse),
-      nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null,
-    };
+    return toPage(rows, input.limit, orderResponse);
   }),
+
+  /**
+   * Cancels a pending order. Naturally idempotent, so no Idempotency-Key is needed: cancelling
+   * a cancelled order answers with that same order and writes nothing. A paid order is
+   * refused (`order_already_paid`): money only moves through keyed procedures, so the caller
+   * refunds it with `refunds.create` instead.
+   */
+  cancel: authedProcedure.input(orderIdInput).mutation(({ ctx, input }) =>
+    ctx.db.transaction(async (tx) => {
+      // Locked, so a concurrent payment either sees "cancelled" or has already made it "paid".
+      const [order] = await tx
+        .select()
+        .from(orders)
+        .where(and(eq(orders.id, input.orderId), eq(orders.principalId, ctx.principalId)))
+        .for("no key update");
+      if (!order) throw apiError("order_not_found", `No order ${input.orderId}`);
+      if (order.status === "cancelled") return orderResponse(order);
+      if (order.status === "paid") {
+        throw apiError(
+          "order_already_paid",
+          `Order ${order.id} is paid and cannot be cancelled; refund its payment with refunds.create`,
+        );
+      }
+      const [cancelled] = await tx
+        .update(orders)
+        .set({ status: "cancelled", version: sql`${orders.version} + 1`, updatedAt: sql`now()` })
+        .where(eq(orders.id, order.id))
+        .returning();
+      if (!cancelled) throw new Error("UPDATE ... RETURNING gave no order");
+      return orderResponse(cancelled);
+    }),
+  ),
+
+  /**
+   * Replaces the shipping address if the order is still at `expectedVersion` (optimistic
+   * locking); bumps the version. A stale version is a 412 and writes nothing. With an
+   * Idempotency-Key a retry replays the first answer instead of tripping over its own bump.
+   */
+  updateShipping: authedProcedure
+    .input(updateShippingInput)
+    .concat(optionalIdempotency)
+    .mutation(async ({ ctx, input }) => {
+      const [order] = await ctx.tx
+        .select()
+        .from(orders)
+        .where(and(eq(orders.id, input.orderId), eq(orders.principalId, ctx.principalId)))
+        .for("no key update");
+      if (!order) throw apiError("order_not_found", `No order ${input.orderId}`);
+      if (order.version !== input.expectedVersion) {
+        throw apiError(
+          "version_mismatch",
+          `Order ${order.id} is at version ${order.version}, not ${input.expectedVersion}; fetch it and retry with its current version`,
+        );
+      }
+      if (order.status === "cancelled") {
+        throw apiError("order_cancelled", `Order ${order.id} is cancelled; its shipping address cannot change`);
+      }
+      const [updated] = await ctx.tx
+        .update(orders)
+        .set({ shipping: input.shipping, version: sql`${orders.version} + 1`, updatedAt: sql`now()` })
+        .where(eq(orders.id, order.id))
+        .returning();
+      if (!updated) throw new Error("UPDATE ... RETURNING gave no order");
+      return orderResponse(updated);
+    }),
 });

@@ -1,0 +1,34 @@
+import { type Database, schema, sql } from "@oncely/db";
+
+/** One email as the outbox worker hands it over. `messageId` is the outbox row's id. */
+export interface MailMessage {
+  messageId: string;
+  to: string;
+  subject: string;
+  body: string;
+}
+
+/** Where the outbox worker sends mail: an email provider, or the demo sink below. */
+export interface MailSink {
+  /** Resolves once the receiver has the message. May be called again with the same message id. */
+  send(message: MailMessage): Promise<void>;
+}
+
+const { mailSink } = schema;
+
+/**
+ * The demo mail sink: the `mail_sink` table, written through the pool (never through the
+ * worker's transaction), so a send commits on its own like a call to an outside provider.
+ * It is an idempotent consumer: a message id it already has only bumps `deliveries`; the
+ * mail exists once however often the worker redelivers it.
+ */
+export function createDatabaseMailSink(db: Database): MailSink {
+  return {
+    async send(message) {
+      await db
+        .insert(mailSink)
+        .values({ messageId: message.messageId, recipient: message.to, subject: message.subject, body: message.body })
+        .onConflictDoUpdate({ target: mailSink.messageId, set: { deliveries: sql`${mailSink.deliveries} + 1` } });
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { and, eq, lt, or, type SQL } from "@oncely/db";
+import { z } from "zod";
+
+/**
+ * Keyset pagination shared by every `*.list`: newest first, ordered by (created_at, id), and
+ * the cursor is the id of the last item of the previous page. Unlike OFFSET it neither skips
+ * nor repeats rows when new ones arrive between pages.
+ */
+
+export const pageLimitSchema = z.number().int().min(1).max(100).default(20);
+export const cursorSchema = z.uuid({ error: "cursor must be the nextCursor of a previous page" }).optional();
+
+/** `{ limit = 20 (1..100), cursor? }`, the whole input optional. */
+export const pageInput = z.strictObject({ limit: pageLimitSchema, cursor: cursorSchema }).default({ limit: 20 });
+
+type Column = Parameters<typeof lt>[0];
+
+/** Rows strictly after the cursor row in newest-first order. */
+export function olderThan(columns: { createdAt: Column; id: Column }, cursor: { createdAt: Date; id: string }): SQL {
+  return or(
+    lt(columns.createdAt, cursor.createdAt),
+    and(eq(columns.createdAt, cursor.createdAt), lt(columns.id, cursor.id)),
+  ) as SQL;
+}
+
+/** Turns `limit + 1` fetched rows into a page: the extra row only says whether there is more. */
+export function toPage<Row extends { id: string }, Item>(rows: Row[], limit: number, map: (row: Row) => Item) {
+  const page = rows.slice(0, limit);
+  return {
+    items: page.map(map),
+    nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
+  };
+}

@@ -1,0 +1,83 @@
+import { and, eq, inArray, schema } from "@oncely/db";
+import { z } from "zod";
+import { apiError, storedError } from "../errors";
+import { postMovement } from "../ledger";
+import { amountSchema, currencySchema } from "../money";
+import { transferResponse } from "../responses";
+import { authedProcedure, createRouter, idempotency } from "../trpc";
+
+const { accounts, transfers } = schema;
+
+const accountId = (field: string) => z.uuid({ error: `${field} must be an account id (a UUID)` });
+
+export const createTransferInput = z
+  .strictObject({
+    fromAccountId: accountId("fromAccountId"),
+    toAccountId: accountId("toAccountId"),
+    amount: amountSchema,
+    currency: currencySchema,
+  })
+  .refine((t) => t.fromAccountId !== t.toAccountId, {
+    error: "toAccountId must differ from fromAccountId",
+    path: ["toAccountId"],
+  });
+
+export const transfersRouter = createRouter({
+  /**
+   * Moves money between two of the principal's customer or merchant accounts. Both accounts
+   * are locked in id order (ledger.ts), so opposite transfers at the same moment queue
+   * instead of deadlocking. Insufficient funds and a currency other than both accounts' are
+   * business errors stored under the key.
+   */
+  create: authedProcedure
+    .input(createTransferInput)
+    .concat(idempotency)
+    .mutation(async ({ ctx, input }) => {
+      // Owner, kind and currency never change, so reading them needs no lock; funds do (ledger.ts).
+      const found = await ctx.tx
+        .select({ id: accounts.id, currency: accounts.currency })
+        .from(accounts)
+        .where(
+          and(
+            inArray(accounts.id, [input.fromAccountId, input.toAccountId]),
+            eq(accounts.principalId, ctx.principalId),
+            inArray(accounts.kind, ["customer", "merchant"]),
+          ),
+        );
+      const from = found.find((a) => a.id === input.fromAccountId);
+      const to = found.find((a) => a.id === input.toAccountId);
+      // Another principal's account is "not found" too: existence must not leak.
+      if (!from) throw apiError("account_not_found", `No account ${input.fromAccountId}`);
+      if (!to) throw apiError("account_not_found", `No account ${input.toAccountId}`);
+      for (const account of [from, to]) {
+        if (account.currency !== input.currency) {
+          throw storedError(
+            "currency_mismatch",
+            `Account ${account.id} holds ${account.currency}; the transfer is in ${input.currency}`,
+          );
+        }
+      }
+
+      const { movementId } = await postMovement(ctx.tx, {
+        description: `Transfer from ${from.id} to ${to.id}`,
+        currency: input.currency,
+        entries: [
+          { accountId: from.id, amount: -input.amount },
+          { accountId: to.id, amount: input.amount },
+        ],
+      });
+      const [transfer] = await ctx.tx
+        .insert(transfers)
+        .values({
+          principalId: ctx.principalId,
+          fromAccountId: from.id,
+          toAccountId: to.id,
+          amount: input.amount,
+          currency: input.currency,
+          movementId,
+        })
+        .returning();
+      if (!transfer) throw new Error("INSERT ... RETURNING gave no transfer");
+      return transferResponse(transfer);
+    }),
+});
