@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import { createDatabaseMailSink, startOutboxWorker } from "@oncely/api";
 import { createDbClient, seedDemo } from "@oncely/db";
 import { openDatabase } from "@oncely/db/setup";
 import { startSweeper } from "@oncely/idempotency";
@@ -21,6 +22,13 @@ if (demo) {
 }
 
 const server = createApiServer({ db: client.db, logger });
+// Order confirmation emails: delivered from the transactional outbox, once each.
+const outboxWorker = startOutboxWorker({
+  db: client.db,
+  sink: createDatabaseMailSink(client.db),
+  onError: (err, messageId) => logger.warn({ err, messageId }, "sending an outbox message failed; will retry"),
+  onLoopError: (err) => logger.warn({ err }, "outbox worker pass failed; will retry"),
+});
 // Expired idempotency keys are deleted in small batches, never in one long-locking statement.
 const sweeper = startSweeper(client.sql, {
   intervalMs: Number(process.env.SWEEP_INTERVAL_MS ?? 60_000),
@@ -45,6 +53,7 @@ async function shutdown(signal: string) {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   clearTimeout(force);
   await sweeper.stop();
+  await outboxWorker.stop();
   await client.close();
   await database.close();
   logger.info("stopped");
