@@ -1,18 +1,13 @@
 // `pnpm bench` (engine part): idempotent vs plain orders.create throughput, replay vs first
 // execution latency, and the raw driver transaction rate for the same writes. One run, on
 // loopback, bounded in time; ratios are taken within a round so machine noise cancels.
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import fs from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { parseArgs } from "node:util";
-import { createDbClient, seedDemo } from "@oncely/db";
-import { createDatabaseIfMissing, migrateDatabase, startEmbeddedPostgres } from "@oncely/db/setup";
-import autocannon from "autocannon";
 import postgres from "postgres";
+import { startBenchEnvironment } from "./environment";
+import { loadWithNewKeys, timedCall } from "./load";
 import { describeMachine, median, percentile } from "./machine";
-import { writeSection } from "./results";
+import { type EngineResult, writeResult, writeSection } from "./results";
 
 const { values: args } = parseArgs({
   options: {
@@ -29,51 +24,15 @@ const duration = Number(args.duration);
 const rounds = Number(args.rounds);
 const connections = Number(args.connections);
 const samples = Number(args.samples);
+const synchronousCommit = args["synchronous-commit"] === "off" ? "off" : "on";
 const VARIANTS = ["plain", "idempotent", "idempotentAlwaysFastPath"] as const;
 type Variant = (typeof VARIANTS)[number];
 
-const root = await fs.mkdtemp(path.join(os.tmpdir(), "oncely-bench-"));
-await fs.chmod(root, 0o755);
-const synchronousCommit = args["synchronous-commit"] === "off" ? "off" : "on";
-const cluster = await startEmbeddedPostgres({
-  dataDir: path.join(root, "pg"),
-  settings: { max_connections: 200, synchronous_commit: synchronousCommit },
-});
-let server: ChildProcess | undefined;
+const env = await startBenchEnvironment({ synchronous_commit: synchronousCommit });
 try {
-  await createDatabaseIfMissing(cluster.url, "bench");
-  const url = cluster.databaseUrl("bench");
-  await migrateDatabase(url);
-  const setup = createDbClient(url);
-  await seedDemo(setup.db);
-  const [alice] = await setup.sql<{ principal: string; account: string }[]>`
-    SELECT p.id AS principal, a.id AS account FROM principals p JOIN accounts a ON a.principal_id = p.id
-    WHERE p.name = 'alice' AND a.kind = 'customer' ORDER BY a.name LIMIT 1`;
-  const [{ server_version: version } = { server_version: "?" }] = await setup.sql<
-    { server_version: string }[]
-  >`SHOW server_version`;
-  await setup.close();
-  if (!alice) throw new Error("seed failed");
-  const body = JSON.stringify({ accountId: alice.account, amount: 1999, currency: "USD" });
-
-  const started = await startServer({ DATABASE_URL: url, BENCH_PRINCIPAL_ID: alice.principal });
-  server = started.child;
-  const base = `http://127.0.0.1:${started.port}/trpc`;
-
+  const body = JSON.stringify({ accountId: env.accountId, amount: 1999, currency: "USD" });
   const load = (variant: Variant, seconds: number) =>
-    autocannon({
-      url: `${base}/${variant}`,
-      method: "POST",
-      connections,
-      duration: seconds,
-      headers: { "content-type": "application/json" },
-      body,
-      requests: [
-        {
-          setupRequest: (req) => ({ ...req, headers: { ...req.headers, "idempotency-key": randomUUID() } }),
-        },
-      ],
-    });
+    loadWithNewKeys({ url: `${env.base}/${variant}`, body, connections, seconds });
 
   for (const variant of VARIANTS) await load(variant, 2); // warm up JIT, pools, caches
 
@@ -98,15 +57,9 @@ try {
   const latency = async (variant: Variant) => {
     const keys = Array.from({ length: samples }, () => randomUUID());
     const time = async (key: string) => {
-      const t0 = performance.now();
-      const response = await fetch(`${base}/${variant}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "idempotency-key": key },
-        body,
-      });
-      await response.arrayBuffer();
-      if (!response.ok) throw new Error(`${variant}: HTTP ${response.status}`);
-      return performance.now() - t0;
+      const { ms, status } = await timedCall(`${env.base}/${variant}`, key, body);
+      if (status !== 200) throw new Error(`${variant}: HTTP ${status}`);
+      return ms;
     };
     const first: number[] = [];
     for (const key of keys) first.push(await time(key));
@@ -114,19 +67,19 @@ try {
     for (const key of keys) replay.push(await time(key));
     return { first: median(first), replay: median(replay), replayP99: percentile(replay, 99) };
   };
-  const fastLatency = await latency("idempotent");
-  const slowLatency = await latency("idempotentAlwaysFastPath");
+  const defaultLatency = await latency("idempotent");
+  const alwaysLatency = await latency("idempotentAlwaysFastPath");
 
-  const rawRate = await rawDriverRate(url, alice.principal, alice.account);
+  const rawRate = await rawDriverRate(env.url, env.principalId, env.accountId);
 
   const fmt = (n: number, digits = 0) => n.toFixed(digits);
   const markdown = `
 ## Idempotency engine, synchronous_commit ${synchronousCommit}
 
-Command: \`pnpm bench\` (\`bench/src/engine.ts --duration ${duration} --rounds ${rounds} --connections ${connections}\`)
-Date: ${new Date().toISOString().slice(0, 10)}. Machine: ${describeMachine(`PostgreSQL ${version}`)}.
+Command: \`pnpm bench\` (\`bench/src/engine.ts --duration ${duration} --rounds ${rounds} --connections ${connections} --synchronous-commit ${synchronousCommit}\`)
+Date: ${new Date().toISOString().slice(0, 10)}. Machine: ${describeMachine(env.postgresVersion)}.
 Server: one Node process, pool of 10; PostgreSQL embedded, fsync on, **synchronous_commit ${synchronousCommit}**;
-load from autocannon in a third process, ${connections} connections, on loopback.
+load from autocannon in the bench process, ${connections} connections, on loopback, all on the same 2 cores.
 Every request carries a new Idempotency-Key. Ratios are computed within each round, then the median is taken.
 
 | variant | req/s per round | median ratio to plain |
@@ -134,36 +87,23 @@ Every request carries a new Idempotency-Key. Ratios are computed within each rou
 | plain (same handler in a transaction, no middleware) | ${throughput.plain.map((n) => fmt(n)).join(", ")} | 1.00 |
 | idempotent (default: fast path only for keys seen before) | ${throughput.idempotent.map((n) => fmt(n)).join(", ")} | **${fmt(median(ratios.idempotent), 2)}** |
 | idempotent, fast path for every key | ${throughput.idempotentAlwaysFastPath.map((n) => fmt(n)).join(", ")} | ${fmt(median(ratios.idempotentAlwaysFastPath), 2)} |
-| raw driver (postgres.js, BEGIN + SELECT + INSERT + COMMIT, ${connections} workers, pool 10) | ${fmt(rawRate)} tx/s | ${fmt(rawRate / median(throughput.plain), 2)} (the limit) |
+| raw driver (postgres.js, BEGIN + SELECT + INSERT + COMMIT, ${connections} workers, pool 10) | ${fmt(rawRate)} tx/s | ${fmt(rawRate / median(throughput.plain), 2)} × plain (the limit) |
 
 | latency, one request at a time (${samples} samples) | first execution p50 | replay p50 | replay / first |
 | --- | --- | --- | --- |
-| default | ${fmt(fastLatency.first, 2)} ms | ${fmt(fastLatency.replay, 2)} ms | **${fmt(fastLatency.replay / fastLatency.first, 2)}** |
-| fast path for every key | ${fmt(slowLatency.first, 2)} ms | ${fmt(slowLatency.replay, 2)} ms | ${fmt(slowLatency.replay / slowLatency.first, 2)} |
+| default | ${fmt(defaultLatency.first, 2)} ms | ${fmt(defaultLatency.replay, 2)} ms | **${fmt(defaultLatency.replay / defaultLatency.first, 2)}** |
+| fast path for every key | ${fmt(alwaysLatency.first, 2)} ms | ${fmt(alwaysLatency.replay, 2)} ms | ${fmt(alwaysLatency.replay / alwaysLatency.first, 2)} |
 `;
   process.stdout.write(markdown);
   writeSection(`engine-sync-${synchronousCommit}`, markdown);
+  writeResult(`engine-sync-${synchronousCommit}`, {
+    throughputRatio: median(ratios.idempotent),
+    alwaysFastPathRatio: median(ratios.idempotentAlwaysFastPath),
+    replayOverFirst: defaultLatency.replay / defaultLatency.first,
+    rawOverPlain: rawRate / median(throughput.plain),
+  } satisfies EngineResult);
 } finally {
-  server?.kill("SIGTERM");
-  await cluster.stop();
-  await fs.rm(root, { recursive: true, force: true });
-}
-
-async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "benchServer.ts")], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (chunk) => {
-      out += chunk;
-      const match = /listening (\d+)/.exec(out);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once("exit", (code) => reject(new Error(`bench server exited with ${code}`)));
-  });
-  return { child, port };
+  await env.stop();
 }
 
 /** The same writes straight through the driver: how fast PostgreSQL and postgres.js can go. */

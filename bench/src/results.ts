@@ -16,3 +16,27 @@ export function writeSection(name: string, markdown: string): void {
   const next = pattern.test(current) ? current.replace(pattern, block) : `${current.trimEnd()}\n\n${block}\n`;
   fs.writeFileSync(FILE, next);
 }
+
+const RESULTS_DIR = path.resolve(import.meta.dirname, "../results");
+
+/** Keeps a benchmark's numbers as JSON (bench/results/), for the chart. */
+export function writeResult(name: string, data: unknown): void {
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  fs.writeFileSync(path.join(RESULTS_DIR, `${name}.json`), `${JSON.stringify(data, null, 2)}\n`);
+}
+
+export function readResult<T>(name: string): T | null {
+  const file = path.join(RESULTS_DIR, `${name}.json`);
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as T) : null;
+}
+
+export interface EngineResult {
+  throughputRatio: number;
+  alwaysFastPathRatio: number;
+  replayOverFirst: number;
+  rawOverPlain: number;
+}
+
+export interface KeyTableResult {
+  bySize: { rows: number; fillSeconds: number; create: number; replay: number }[];
+}
