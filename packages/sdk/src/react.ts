@@ -1,0 +1,14 @@
+export {
+  canonicalJson,
+  createOperationKeys,
+  fingerprintOf,
+  type OperationKeyStorage,
+  type OperationKeys,
+  type OperationKeysOptions,
+  STORAGE_PREFIX,
+} from "./react/operationKeys";
+export {
+  type UseIdempotentMutationOptions,
+  type UseIdempotentMutationResult,
+  useIdempotentMutation,
+} from "./react/useIdempotentMutation";

@@ -1,0 +1,146 @@
+// @vitest-environment happy-dom
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
+import { act, createElement, type ReactNode } from "react";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { idempotentServer } from "../../test/idempotentServer";
+import { renderHook } from "../../test/renderHook";
+import type { AttemptEvent } from "../callMeta";
+import { STORAGE_PREFIX } from "./operationKeys";
+import { type UseIdempotentMutationOptions, useIdempotentMutation } from "./useIdempotentMutation";
+
+type Server = ReturnType<typeof idempotentServer>;
+
+/** Mounts the hook for `pay` on a fresh QueryClient, as one page load would. */
+function mountPay(server: Server, options: UseIdempotentMutationOptions<{ amount: number }, any, any> = {}) {
+  const queryClient = new QueryClient({ defaultOptions: { mutations: { retry: 3 } } });
+  // No SDK retries here: a failed call stays failed, as when every retry was spent.
+  const trpc = createTRPCOptionsProxy({ client: server.client({ policy: { maxRetries: 0 } }), queryClient });
+  const wrap = (children: ReactNode) => createElement(QueryClientProvider, { client: queryClient }, children);
+  return renderHook(() => useIdempotentMutation(trpc.pay, options), wrap);
+}
+
+let server: Server;
+beforeEach(() => {
+  server = idempotentServer();
+  sessionStorage.clear();
+});
+afterEach(() => sessionStorage.clear());
+
+describe("useIdempotentMutation", () => {
+  it("turns a double submit while pending into one request with one key", async () => {
+    const { result, unmount } = mountPay(server);
+    const release = server.hold();
+    let first: Promise<unknown> = Promise.resolve();
+    let second: Promise<unknown> = Promise.resolve();
+    await act(async () => {
+      first = result.current.mutateAsync({ amount: 500 });
+      second = result.current.mutateAsync({ amount: 500 });
+    });
+    expect(result.current.isPending).toBe(true);
+    await act(async () => {
+      release();
+      await Promise.all([first, second]);
+    });
+    expect(await first).toEqual({ paid: 500, effect: 1 });
+    expect(await second).toEqual(await first);
+    expect(server.keys).toHaveLength(1);
+    expect(server.effects()).toBe(1);
+    expect(result.current.idempotencyKey).toBe(server.keys[0]);
+    expect(result.current.data).toEqual({ paid: 500, effect: 1 });
+    unmount();
+  });
+
+  it("resubmits after a lost answer with the same key and shows the replay", async () => {
+    const { result, unmount } = mountPay(server);
+    server.inject("drop-after-commit");
+    await act(async () => {
+      await result.current.mutateAsync({ amount: 700 }).catch(() => {});
+    });
+    expect(result.current.isError).toBe(true);
+    expect(result.current.error).toMatchObject({ name: "OncelyError", code: "network_error", retryable: true });
+    // TanStack's own retry stays off (the SDK retries), whatever the QueryClient's defaults.
+    expect(server.keys).toHaveLength(1);
+
+    await act(async () => {
+      await result.current.mutateAsync({ amount: 700 });
+    });
+    expect(server.keys).toHaveLength(2);
+    expect(server.keys[1]).toBe(server.keys[0]);
+    expect(server.effects()).toBe(1);
+    expect(result.current.data).toEqual({ paid: 700, effect: 1 });
+    expect(result.current.meta).toEqual({ key: server.keys[0], attempts: 1, replayed: true });
+    unmount();
+  });
+
+  it("starts a new operation for new input, and after reset() for the same input", async () => {
+    const { result, unmount } = mountPay(server);
+    await act(async () => {
+      await result.current.mutateAsync({ amount: 1 });
+    });
+    await act(async () => {
+      await result.current.mutateAsync({ amount: 1 });
+    });
+    expect(server.effects()).toBe(1);
+    expect(result.current.meta?.replayed).toBe(true);
+
+    await act(async () => {
+      await result.current.mutateAsync({ amount: 2 });
+    });
+    expect(server.effects()).toBe(2);
+
+    act(() => result.current.reset());
+    expect(result.current.idempotencyKey).toBeUndefined();
+    expect(result.current.data).toBeUndefined();
+    await act(async () => {
+      await result.current.mutateAsync({ amount: 2 });
+    });
+    expect(server.effects()).toBe(3);
+    expect(new Set(server.keys).size).toBe(3);
+    unmount();
+  });
+
+  it("with persistAs, resumes the same operation after a page reload", async () => {
+    const firstLoad = mountPay(server, { persistAs: "checkout" });
+    server.inject("drop-after-commit");
+    await act(async () => {
+      await firstLoad.result.current.mutateAsync({ amount: 900 }).catch(() => {});
+    });
+    const key = server.keys[0];
+    expect(sessionStorage.getItem(`${STORAGE_PREFIX}checkout`)).toContain(key);
+    firstLoad.unmount();
+
+    const secondLoad = mountPay(server, { persistAs: "checkout" });
+    expect(secondLoad.result.current.idempotencyKey).toBe(key);
+    await act(async () => {
+      await secondLoad.result.current.mutateAsync({ amount: 900 });
+    });
+    expect(server.keys).toEqual([key, key]);
+    expect(server.effects()).toBe(1);
+    expect(secondLoad.result.current.meta?.replayed).toBe(true);
+
+    act(() => secondLoad.result.current.reset());
+    expect(sessionStorage.getItem(`${STORAGE_PREFIX}checkout`)).toBeNull();
+    secondLoad.unmount();
+  });
+
+  it("reports retries as lastAttempt and to onAttempt", async () => {
+    const events: AttemptEvent[] = [];
+    const queryClient = new QueryClient();
+    const trpc = createTRPCOptionsProxy({ client: server.client({ policy: { baseDelayMs: 1 } }), queryClient });
+    const wrap = (children: ReactNode) => createElement(QueryClientProvider, { client: queryClient }, children);
+    const { result, unmount } = renderHook(
+      () => useIdempotentMutation(trpc.pay, { onAttempt: (event) => events.push(event) }),
+      wrap,
+    );
+    server.inject("drop-after-commit");
+    await act(async () => {
+      await result.current.mutateAsync({ amount: 3 });
+    });
+    expect(events.map((event) => event.attempt)).toEqual([1]);
+    expect(result.current.lastAttempt).toMatchObject({ attempt: 1, key: server.keys[0], path: "pay" });
+    expect(result.current.meta).toEqual({ key: server.keys[0], attempts: 2, replayed: true });
+    expect(server.effects()).toBe(1);
+    unmount();
+  });
+});

@@ -1,0 +1,102 @@
+import { type UseMutationOptions, type UseMutationResult, useMutation } from "@tanstack/react-query";
+import type { TRPCClientErrorLike } from "@trpc/client";
+import type { DecorateMutationProcedure, ResolverDef, TRPCQueryBaseOptions } from "@trpc/tanstack-react-query";
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { AttemptEvent, CallMeta } from "../callMeta";
+import "../operationContext";
+import { createOperationKeys, type OperationKeyStorage } from "./operationKeys";
+
+export interface UseIdempotentMutationOptions<TInput, TOutput, TError, TOnMutateResult = unknown>
+  extends Omit<UseMutationOptions<TOutput, TError, TInput, TOnMutateResult>, "mutationFn" | "mutationKey" | "retry">,
+    TRPCQueryBaseOptions {
+  /** Persist the current operation in sessionStorage under this name: a reload resumes it. */
+  persistAs?: string;
+  /** Storage for `persistAs` (default `sessionStorage`). */
+  storage?: OperationKeyStorage;
+  /** Called for each failed attempt that will be retried (also kept in `lastAttempt`). */
+  onAttempt?: (event: AttemptEvent) => void;
+}
+
+export type UseIdempotentMutationResult<TInput, TOutput, TError, TOnMutateResult = unknown> = UseMutationResult<
+  TOutput,
+  TError,
+  TInput,
+  TOnMutateResult
+> & {
+  /** The current operation's key (undefined until the first submit, unless one was persisted). */
+  idempotencyKey: string | undefined;
+  /** The latest retry report of the running call: "attempt n failed, waiting m ms". */
+  lastAttempt: AttemptEvent | undefined;
+  /** Key, attempts and `replayed` of the last successful call. */
+  meta: CallMeta | undefined;
+  /** Clears the mutation state and forgets the key: the next submit is a new operation. */
+  reset: () => void;
+};
+
+/**
+ * `useMutation` for a tRPC mutation that keeps one idempotency key per logical operation:
+ * double submits while a call is pending join it, resubmits of the same input after a lost
+ * answer reuse its key (the server replays instead of acting twice), and only new input or
+ * `reset()` starts a new operation. With `persistAs`, a page reload resumes the operation.
+ * Use it with a client from `createOncelyClient` (it does the retries; TanStack's own
+ * `retry` stays off).
+ *
+ * ```tsx
+ * const trpc = useTRPC();
+ * const pay = useIdempotentMutation(trpc.orders.create, { persistAs: "checkout" });
+ * <button onClick={() => pay.mutate(input)} disabled={pay.isPending}>Pay</button>
+ * ```
+ */
+export function useIdempotentMutation<TDef extends ResolverDef, TOnMutateResult = unknown>(
+  procedure: DecorateMutationProcedure<TDef>,
+  options: UseIdempotentMutationOptions<TDef["input"], TDef["output"], TRPCClientErrorLike<TDef>, TOnMutateResult> = {},
+): UseIdempotentMutationResult<TDef["input"], TDef["output"], TRPCClientErrorLike<TDef>, TOnMutateResult> {
+  const { persistAs, storage, onAttempt, trpc, ...mutationOptions } = options;
+  const [keys] = useState(() => createOperationKeys({ persistAs, storage }));
+  const [idempotencyKey, setIdempotencyKey] = useState<string | undefined>();
+  const [lastAttempt, setLastAttempt] = useState<AttemptEvent | undefined>();
+  const [meta, setMeta] = useState<CallMeta | undefined>();
+  const latest = useRef({ onAttempt, trpc });
+  latest.current = { onAttempt, trpc };
+
+  // A persisted key shows only after mount, so server and first client render agree.
+  useEffect(() => setIdempotencyKey(keys.current), [keys]);
+
+  const mutation = useMutation<TDef["output"], TRPCClientErrorLike<TDef>, TDef["input"], TOnMutateResult>({
+    ...procedure.mutationOptions<TOnMutateResult>({ ...mutationOptions, trpc }),
+    retry: false,
+    mutationFn: (input, functionContext) =>
+      keys.run(input, (key) => {
+        setIdempotencyKey(key);
+        setLastAttempt(undefined);
+        const { trpc: trpcOptions } = latest.current;
+        const { mutationFn } = procedure.mutationOptions({
+          trpc: {
+            ...trpcOptions,
+            context: {
+              ...trpcOptions?.context,
+              idempotencyKey: key,
+              onAttempt: (event) => {
+                setLastAttempt(event);
+                latest.current.onAttempt?.(event);
+              },
+              onMeta: setMeta,
+            },
+          },
+        });
+        if (!mutationFn) throw new Error("useIdempotentMutation: the procedure gave no mutationFn");
+        return mutationFn(input, functionContext);
+      }),
+  });
+
+  const { reset: resetMutation } = mutation;
+  const reset = useCallback(() => {
+    keys.reset();
+    setIdempotencyKey(undefined);
+    setLastAttempt(undefined);
+    setMeta(undefined);
+    resetMutation();
+  }, [keys, resetMutation]);
+
+  return { ...mutation, idempotencyKey, lastAttempt, meta, reset };
+}
