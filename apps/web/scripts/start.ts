@@ -1,0 +1,97 @@
+// `pnpm --filter @oncely/web start` (or `dev` with --dev): open PostgreSQL (DATABASE_URL, or
+// the embedded cluster in <repo>/.data/postgres), seed the demo principals when
+// ONCELY_DEMO=1, then run Next with DATABASE_URL set. Ctrl-C stops Next, then the database.
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { constants } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createDbClient, seedDemo } from "@oncely/db";
+import { type OpenedDatabase, openDatabase } from "@oncely/db/setup";
+
+const APP_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const dev = process.argv.includes("--dev");
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? "127.0.0.1";
+const demo = process.env.ONCELY_DEMO === "1";
+
+if (!Number.isInteger(port) || port < 0 || port > 65_535) fail(`PORT must be a port number, got ${process.env.PORT}`);
+if (!dev && !existsSync(path.join(APP_DIR, ".next", "BUILD_ID"))) {
+  fail("No production build in apps/web/.next: run `pnpm start` from the repo root (it builds first).");
+}
+
+let database: OpenedDatabase;
+try {
+  database = await openDatabase();
+} catch (error) {
+  fail(`Could not open the database: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+let exitCode: number;
+try {
+  if (demo) await seed(database.url);
+  exitCode = await runNext(database.url);
+} catch (error) {
+  console.error(error);
+  exitCode = 1;
+}
+
+try {
+  // Stops the embedded PostgreSQL if this process started it; otherwise only lets go.
+  await database.close();
+} catch (error) {
+  console.error("Stopping PostgreSQL failed:", error);
+  exitCode ||= 1;
+}
+process.exit(exitCode);
+
+async function seed(url: string): Promise<void> {
+  const client = createDbClient(url, { max: 1, applicationName: "oncely-web-seed" });
+  try {
+    await seedDemo(client.db);
+  } finally {
+    await client.close();
+  }
+  console.log("Demo mode: principals alice (sk_test_alice) and bob (sk_test_bob) are ready");
+}
+
+/** Runs `next start` (or `next dev`) until it exits; resolves with the exit code to use. */
+function runNext(databaseUrl: string): Promise<number> {
+  const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
+  const next: ChildProcess = spawn(
+    process.execPath,
+    [nextBin, dev ? "dev" : "start", "--port", String(port), "--hostname", host],
+    { cwd: APP_DIR, stdio: "inherit", env: { ...process.env, DATABASE_URL: databaseUrl } },
+  );
+  const shownHost = ["127.0.0.1", "0.0.0.0", "::"].includes(host) ? "localhost" : host;
+  console.log(`Oncely web (${dev ? "development" : "production"}) on http://${shownHost}:${port}`);
+
+  let stopping = false;
+  const forward = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping Next, then the database`);
+    next.kill(signal);
+  };
+  process.on("SIGINT", forward);
+  process.on("SIGTERM", forward);
+
+  return new Promise((resolve) => {
+    next.once("error", (error) => {
+      console.error("Could not start Next:", error);
+      resolve(1);
+    });
+    next.once("exit", (code, signal) => {
+      if (code !== null) return resolve(code);
+      // Ended by the signal we forwarded: a requested shutdown, so success (like apps/server).
+      if (stopping) return resolve(0);
+      resolve(128 + (signal ? (constants.signals[signal] ?? 0) : 0));
+    });
+  });
+}
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
