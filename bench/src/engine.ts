@@ -37,16 +37,21 @@ try {
   for (const variant of VARIANTS) await load(variant, 2); // warm up JIT, pools, caches
 
   const throughput: Record<Variant, number[]> = { plain: [], idempotent: [], idempotentAlwaysFastPath: [] };
+  // CPU (server + PostgreSQL) per answered request: steadier than req/s on a shared machine.
+  const cpuPerRequest: Record<Variant, number[]> = { plain: [], idempotent: [], idempotentAlwaysFastPath: [] };
   const ratios: Record<Exclude<Variant, "plain">, number[]> = { idempotent: [], idempotentAlwaysFastPath: [] };
   for (let round = 0; round < rounds; round++) {
     const perRound = {} as Record<Variant, number>;
     for (const variant of VARIANTS) {
+      const cpuBefore = env.cpuMs();
       const result = await load(variant, duration);
+      const cpuUsed = env.cpuMs() - cpuBefore;
       if (result.non2xx > 0 || result.errors > 0) {
         throw new Error(`${variant}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
       }
       perRound[variant] = result.requests.average;
       throughput[variant].push(result.requests.average);
+      cpuPerRequest[variant].push(cpuUsed / result["2xx"]);
     }
     ratios.idempotent.push(perRound.idempotent / perRound.plain);
     ratios.idempotentAlwaysFastPath.push(perRound.idempotentAlwaysFastPath / perRound.plain);
@@ -89,6 +94,14 @@ Every request carries a new Idempotency-Key. Ratios are computed within each rou
 | idempotent, fast path for every key | ${throughput.idempotentAlwaysFastPath.map((n) => fmt(n)).join(", ")} | ${fmt(median(ratios.idempotentAlwaysFastPath), 2)} |
 | raw driver (postgres.js, BEGIN + SELECT + INSERT + COMMIT, ${connections} workers, pool 10) | ${fmt(rawRate)} tx/s | ${fmt(rawRate / median(throughput.plain), 2)} × plain (the limit) |
 
+CPU time per answered request (bench server + every PostgreSQL process, median over rounds):
+less sensitive than req/s to other work on the machine; "plain / variant" estimates the
+throughput ratio when CPU is the limit.
+
+| variant | CPU per request | plain / variant |
+| --- | --- | --- |
+${VARIANTS.map((v) => `| ${v} | ${fmt(median(cpuPerRequest[v]), 3)} ms | ${fmt(median(cpuPerRequest.plain) / median(cpuPerRequest[v]), 2)} |`).join("\n")}
+
 | latency, one request at a time (${samples} samples) | first execution p50 | replay p50 | replay / first |
 | --- | --- | --- | --- |
 | default | ${fmt(defaultLatency.first, 2)} ms | ${fmt(defaultLatency.replay, 2)} ms | **${fmt(defaultLatency.replay / defaultLatency.first, 2)}** |
@@ -98,6 +111,7 @@ Every request carries a new Idempotency-Key. Ratios are computed within each rou
   writeSection(`engine-sync-${synchronousCommit}`, markdown);
   writeResult(`engine-sync-${synchronousCommit}`, {
     throughputRatio: median(ratios.idempotent),
+    cpuRatio: median(cpuPerRequest.plain) / median(cpuPerRequest.idempotent),
     alwaysFastPathRatio: median(ratios.idempotentAlwaysFastPath),
     replayOverFirst: defaultLatency.replay / defaultLatency.first,
     rawOverPlain: rawRate / median(throughput.plain),

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { createDbClient, type DbClient, seedDemo } from "@oncely/db";
 import { createDatabaseIfMissing, migrateDatabase, startEmbeddedPostgres } from "@oncely/db/setup";
+import { clusterCpuMs } from "./cpu";
 
 export interface BenchEnvironment {
   /** The bench database's URL. */
@@ -15,6 +16,8 @@ export interface BenchEnvironment {
   postgresVersion: string;
   /** Base URL of the bench server's tRPC endpoint. */
   base: string;
+  /** CPU time (ms) the bench server and the whole PostgreSQL cluster have used so far. */
+  cpuMs: () => number;
   stop: () => Promise<void>;
 }
 
@@ -25,8 +28,9 @@ export interface BenchEnvironment {
 export async function startBenchEnvironment(settings: Record<string, string | number>): Promise<BenchEnvironment> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), "oncely-bench-"));
   await fs.chmod(root, 0o755); // PostgreSQL runs as user "postgres" when we are root
+  const dataDir = path.join(root, "pg");
   const cluster = await startEmbeddedPostgres({
-    dataDir: path.join(root, "pg"),
+    dataDir,
     settings: { max_connections: 200, ...settings },
   });
   let server: ChildProcess | undefined;
@@ -70,6 +74,7 @@ export async function startBenchEnvironment(settings: Record<string, string | nu
       accountId: alice.account,
       postgresVersion: `PostgreSQL ${version.server_version}`,
       base: `http://127.0.0.1:${port}/trpc`,
+      cpuMs: () => clusterCpuMs(child.pid ?? 0, dataDir),
       stop,
     };
   } catch (error) {

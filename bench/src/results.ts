@@ -32,6 +32,8 @@ export function readResult<T>(name: string): T | null {
 
 export interface EngineResult {
   throughputRatio: number;
+  /** Plain's CPU per request over idempotent's. */
+  cpuRatio: number;
   alwaysFastPathRatio: number;
   replayOverFirst: number;
   rawOverPlain: number;
