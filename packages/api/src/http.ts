@@ -4,6 +4,7 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { ResponseMetaFn, TRPCRequestInfo } from "@trpc/server/http";
 import { createPrincipalResolver } from "./auth";
+import { limitRequestBody } from "./bodyLimit";
 import { type AppRouter, appRouter } from "./root";
 import { createContext } from "./trpc";
 
@@ -45,13 +46,16 @@ export function createNodeHandler(options: ApiHandlerOptions & { basePath?: stri
   });
 }
 
-/** Fetch `Request` → `Response` handler serving the AppRouter (Next.js route handlers). */
+/**
+ * Fetch `Request` → `Response` handler serving the AppRouter (Next.js route handlers), with
+ * the same body limit as the Node handler (413 before parsing).
+ */
 export function createFetchHandler(options: ApiHandlerOptions & { endpoint: string }) {
   const { context, ...rest } = shared(options);
   return (req: Request) =>
     fetchRequestHandler({
       ...rest,
-      req,
+      req: limitRequestBody(req, MAX_BODY_BYTES),
       endpoint: options.endpoint,
       createContext: ({ info }) => context(req.headers, info),
     });
