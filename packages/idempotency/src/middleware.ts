@@ -104,10 +104,12 @@ export function idempotent(options: IdempotencyOptions = {}) {
       outcome = await ctx.db.transaction(async (tx): Promise<typeof outcome> => {
         const sql = rawTransactionSql(tx);
         const claimRequest = { ...ref, requestPath: path, fingerprint, now, ttlSeconds: settings.ttlSeconds };
-        // One round trip: claim the key and set the savepoint business errors roll back to.
+        // One round trip: claim the key (its wait bounded by lock_timeout), put lock_timeout
+        // back to the session's own value so the handler's lock waits are not cut short and
+        // mistaken for a duplicate in flight, and set the savepoint business errors roll back to.
         const [claim] = await Promise.all([
           claimKey(sql, { ...claimRequest, lockTimeoutMs: settings.lockTimeoutMs }),
-          sql`SAVEPOINT oncely_handler`.execute(),
+          sql.unsafe("SET LOCAL lock_timeout TO DEFAULT; SAVEPOINT oncely_handler").simple().execute(),
         ]);
         if (!claim.claimed) {
           // Not visible in the claim's snapshot means we waited for its first request: read it now.

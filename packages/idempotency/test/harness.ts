@@ -15,7 +15,7 @@ export async function startTestServer(
 ) {
   const database = await createTestDatabase();
   await seedDemo(database.db);
-  const faults: Faults = { throwAfterInsert: 0, holdMs: 0, killConnection: 0 };
+  const faults: Faults = { throwAfterInsert: 0, holdMs: 0, killConnection: 0, lockAccount: false };
   let executions = 0;
 
   const principals = Object.fromEntries(

@@ -152,6 +152,27 @@ describe("concurrent duplicates", () => {
   });
 });
 
+describe("the lock bound", () => {
+  it("applies to the key only: a handler waiting longer on its own row lock still succeeds", async () => {
+    const key = randomUUID();
+    server.faults.lockAccount = true;
+    const blocker = server.database.sql.reserve();
+    const held = await blocker;
+    try {
+      await held`BEGIN`;
+      await held`SELECT 1 FROM accounts WHERE id = ${server.accounts.alice} FOR UPDATE`;
+      const pending = server.call(input(), withKey(key));
+      await new Promise((r) => setTimeout(r, 800)); // well past the 300 ms key-lock bound
+      await held`COMMIT`;
+      const answer = await pending;
+      expect(answer.status).toBe(200);
+    } finally {
+      server.faults.lockAccount = false;
+      held.release();
+    }
+  });
+});
+
 describe("expiry", () => {
   it("treats an expired key as new: it runs again and the key row is replaced", async () => {
     const key = randomUUID();
