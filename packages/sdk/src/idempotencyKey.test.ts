@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { OncelyError } from "./errors";
-import { assertValidIdempotencyKey, isValidIdempotencyKey, newIdempotencyKey } from "./idempotencyKey";
+import {
+  assertValidIdempotencyKey,
+  isValidIdempotencyKey,
+  newIdempotencyKey,
+  uuidV4FromRandomBytes,
+} from "./idempotencyKey";
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -37,6 +42,28 @@ describe("idempotency keys", () => {
       assertValidIdempotencyKey(key);
     } catch (error) {
       expect(error).toMatchObject({ code: "invalid_idempotency_key", attempts: 0, retryable: false });
+    }
+  });
+});
+
+describe("uuidV4FromRandomBytes (plain-http origins have no crypto.randomUUID)", () => {
+  it("sets the version and variant bits and formats 36 characters", () => {
+    const ones = uuidV4FromRandomBytes(new Uint8Array(16).fill(0xff));
+    const zeros = uuidV4FromRandomBytes(new Uint8Array(16));
+    expect(ones).toBe("ffffffff-ffff-4fff-bfff-ffffffffffff");
+    expect(zeros).toBe("00000000-0000-4000-8000-000000000000");
+  });
+
+  it("is what newIdempotencyKey falls back to when randomUUID is missing", () => {
+    const randomUUID = crypto.randomUUID;
+    Object.defineProperty(crypto, "randomUUID", { value: undefined, configurable: true });
+    try {
+      const keys = Array.from({ length: 50 }, newIdempotencyKey);
+      for (const key of keys)
+        expect(key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(new Set(keys).size).toBe(50);
+    } finally {
+      Object.defineProperty(crypto, "randomUUID", { value: randomUUID, configurable: true });
     }
   });
 });

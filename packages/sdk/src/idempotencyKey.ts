@@ -4,9 +4,23 @@ import { OncelyError } from "./errors";
 // What the server accepts as a bare key: visible ASCII without quote or comma.
 const BARE_KEY = /^[\x21\x23-\x2b\x2d-\x7e]+$/;
 
-/** A new key for a new logical operation: a UUIDv4 (Web Crypto, in Node and browsers). */
+/**
+ * A new key for a new logical operation: a random UUIDv4 from Web Crypto, in Node and
+ * browsers. Browsers only offer crypto.randomUUID on secure origins (https, localhost); on a
+ * plain-http origin the same UUID is built from crypto.getRandomValues (RFC 9562, section 5.4).
+ */
 export function newIdempotencyKey(): string {
-  return crypto.randomUUID();
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  return uuidV4FromRandomBytes(crypto.getRandomValues(new Uint8Array(16)));
+}
+
+/** Formats 16 random bytes as a version 4, variant 10xx UUID. */
+export function uuidV4FromRandomBytes(bytes: Uint8Array): string {
+  const b = Uint8Array.from(bytes);
+  b[6] = ((b[6] ?? 0) & 0x0f) | 0x40;
+  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
+  const hex = Array.from(b, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** Whether the server would accept `key` as an idempotency key. */
