@@ -18,9 +18,14 @@ export interface RunningWeb {
 
 /**
  * Runs the BUILT app (`next start` in apps/web) as a child process on a free loopback port,
- * against `databaseUrl`. Fails (never skips) when there is no production build.
+ * against `databaseUrl`, with `options.env` added to this process's environment (`ONCELY_DEMO`:
+ * "1" turns demo mode and the chaos panel on, "0" off). Fails (never skips) when there is no
+ * production build.
  */
-export async function startBuiltWeb(databaseUrl: string): Promise<RunningWeb> {
+export async function startBuiltWeb(
+  databaseUrl: string,
+  options: { env?: Record<string, string | undefined> } = {},
+): Promise<RunningWeb> {
   if (!existsSync(path.join(APP_DIR, ".next", "BUILD_ID"))) {
     throw new Error(
       "apps/web has no production build (.next/BUILD_ID is missing). Run `pnpm --filter @oncely/web build` first; the root `pnpm test` builds it for you.",
@@ -30,7 +35,13 @@ export async function startBuiltWeb(databaseUrl: string): Promise<RunningWeb> {
   const port = await freePort();
   const child = spawn(process.execPath, [nextBin, "start", "--port", String(port), "--hostname", "127.0.0.1"], {
     cwd: APP_DIR,
-    env: { ...process.env, DATABASE_URL: databaseUrl, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
+    env: {
+      ...process.env,
+      ...options.env,
+      DATABASE_URL: databaseUrl,
+      NEXT_TELEMETRY_DISABLED: "1",
+      NODE_ENV: "production",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

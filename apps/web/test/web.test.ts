@@ -10,7 +10,8 @@ let web: RunningWeb;
 beforeAll(async () => {
   database = await createTestDatabase();
   await seedDemo(database.db);
-  web = await startBuiltWeb(database.url);
+  // Not demo mode: the chaos panel must not exist at all.
+  web = await startBuiltWeb(database.url, { env: { ONCELY_DEMO: "0" } });
 });
 
 afterAll(async () => {
@@ -60,6 +61,74 @@ describe("the page", () => {
   it("never sends an API key to the browser", async () => {
     const html = await (await fetch(`${web.origin}/`)).text();
     expect(html).not.toContain("sk_test_");
+  });
+});
+
+describe("the other pages", () => {
+  it("render orders, transfers, the key inspector and the ledger for the session's principal", async () => {
+    for (const [path, text] of [
+      ["/orders", "Create order"],
+      ["/transfers", "Move money between your accounts"],
+      ["/keys", "Idempotency keys"],
+      ["/", "Recent ledger entries"],
+    ]) {
+      const response = await fetch(`${web.origin}${path}`);
+      expect(response.status, path).toBe(200);
+      expect(await response.text(), path).toContain(text);
+    }
+  });
+
+  it("answers 404 for an unknown order, a malformed id and another principal's order", async () => {
+    const body = { accountId: await accountId("Bob Checking"), amount: 300, currency: "USD" };
+    const bobs = await createOrder(body, { "idempotency-key": randomUUID(), cookie: "oncely_session=bob" });
+    const bobOrder = (await bobs.json()).result.data.id;
+    for (const id of [randomUUID(), "not-an-id", bobOrder]) {
+      const response = await fetch(`${web.origin}/orders/${id}`);
+      expect(response.status, id).toBe(404);
+      expect(await response.text()).toContain("There is nothing here");
+    }
+    const mine = await fetch(`${web.origin}/orders/${bobOrder}`, { headers: { cookie: "oncely_session=bob" } });
+    expect(mine.status).toBe(200);
+  });
+});
+
+describe("the idempotency key inspector", () => {
+  it("lists a key and shows its stored answer, also for a key with URL-special characters", async () => {
+    const key = `odd%41/key?${randomUUID().slice(0, 8)}`;
+    const body = { accountId: await accountId("Alice Checking"), amount: 4_321, currency: "USD" };
+    const created = await createOrder(body, { "idempotency-key": key });
+    const order = (await created.json()).result.data;
+
+    const list = await (await fetch(`${web.origin}/keys`)).text();
+    expect(list).toContain(`href="/keys/${encodeURIComponent(key)}"`);
+    const detail = await fetch(`${web.origin}/keys/${encodeURIComponent(key)}`);
+    expect(detail.status).toBe(200);
+    const html = await detail.text();
+    expect(html).toContain(key);
+    expect(html).toContain(order.id);
+    expect(html).toContain("orders.create");
+    expect((await fetch(`${web.origin}/keys/${encodeURIComponent(`${key}-other`)}`)).status).toBe(404);
+  });
+});
+
+describe("chaos outside demo mode (ONCELY_DEMO=0)", () => {
+  it("shows no chaos panel, and the API refuses chaos.get and chaos.set with 404", async () => {
+    const html = await (await fetch(`${web.origin}/orders`)).text();
+    expect(html).not.toContain("Chaos panel");
+    const get = await fetch(`${web.origin}/api/trpc/chaos.get`);
+    expect(get.status).toBe(404);
+    expect((await get.json()).error.data.oncelyCode).toBe("chaos_unavailable");
+    const set = await fetch(`${web.origin}/api/trpc/chaos.set`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "idempotency-key": randomUUID() },
+      body: JSON.stringify({ failBeforeCommit: 0, dropResponses: 5, latencyMs: 0 }),
+    });
+    expect(set.status).toBe(404);
+    expect((await set.json()).error.data.oncelyCode).toBe("chaos_unavailable");
+    const body = { accountId: await accountId("Alice Checking"), amount: 250, currency: "USD" };
+    const created = await createOrder(body, { "idempotency-key": randomUUID() });
+    expect(created.status).toBe(200);
+    expect(created.headers.get("oncely-chaos")).toBeNull();
   });
 });
 

@@ -1,4 +1,14 @@
 export { createServerCaller, type ServerCaller } from "./caller";
+export {
+  CHAOS_HEADER,
+  CHAOS_RETRY_AFTER_SECONDS,
+  type ChaosSettings,
+  chaosAvailable,
+  MAX_CHAOS_COUNT,
+  MAX_CHAOS_LATENCY_MS,
+  NO_CHAOS,
+  REQUEST_ID_HEADER,
+} from "./chaos";
 export { ApiError, type ApiErrorCode, type StoredErrorCode } from "./errors";
 export { type ApiHandlerOptions, createFetchHandler, createNodeHandler, MAX_BODY_BYTES } from "./http";
 export { checkInvariants, type InvariantName, type InvariantViolation } from "./invariants";
@@ -21,3 +31,4 @@ export type {
   TransferResponse,
 } from "./responses";
 export { type AppRouter, appRouter } from "./root";
+export type { LedgerEntryResponse } from "./router/ledger";

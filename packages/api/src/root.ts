@@ -1,5 +1,7 @@
 import { accountsRouter } from "./router/accounts";
+import { chaosRouter } from "./router/chaos";
 import { idempotencyRouter } from "./router/idempotency";
+import { ledgerRouter } from "./router/ledger";
 import { ordersRouter } from "./router/orders";
 import { paymentsRouter } from "./router/payments";
 import { refundsRouter } from "./router/refunds";
@@ -8,7 +10,9 @@ import { createRouter } from "./trpc";
 
 export const appRouter = createRouter({
   accounts: accountsRouter,
+  chaos: chaosRouter,
   idempotency: idempotencyRouter,
+  ledger: ledgerRouter,
   orders: ordersRouter,
   payments: paymentsRouter,
   refunds: refundsRouter,

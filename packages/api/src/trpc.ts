@@ -3,6 +3,7 @@ import { idempotent, oncelyCodeOf } from "@oncely/idempotency";
 import { initTRPC, type TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { PrincipalResolver } from "./auth";
+import { ChaosError, chaosPoint, REQUEST_ID_HEADER, withChaos } from "./chaos";
 import { ApiError, apiError } from "./errors";
 
 export interface CreateContextOptions {
@@ -42,7 +43,7 @@ const t = initTRPC.context<Context>().create({
 });
 
 function errorCode(error: TRPCError): string | undefined {
-  if (error.cause instanceof ApiError) return error.cause.code;
+  if (error.cause instanceof ApiError || error.cause instanceof ChaosError) return error.cause.code;
   if (error.cause instanceof z.ZodError) return "invalid_input";
   return oncelyCodeOf(error);
 }
@@ -55,14 +56,30 @@ export const createRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure;
 
-/** Requires `Authorization: Bearer <api key>`; adds `principalId` to the context. */
-export const authedProcedure = t.procedure.use(async ({ ctx, next }) => {
-  const principalId = await ctx.resolvePrincipal(ctx.headers.get("authorization"));
-  if (!principalId) {
-    throw apiError("unauthenticated", "Send a valid API key as `Authorization: Bearer <key>`");
-  }
-  return next({ ctx: { principalId } });
-});
+/**
+ * Requires `Authorization: Bearer <api key>`; adds `principalId` to the context. Then the demo's
+ * chaos layer (src/chaos.ts), which does nothing unless ONCELY_DEMO=1 and the principal set faults.
+ */
+export const authedProcedure = t.procedure
+  .use(async ({ ctx, next }) => {
+    const principalId = await ctx.resolvePrincipal(ctx.headers.get("authorization"));
+    if (!principalId) {
+      throw apiError("unauthenticated", "Send a valid API key as `Authorization: Bearer <key>`");
+    }
+    return next({ ctx: { principalId } });
+  })
+  .use(({ ctx, path, type, next }) =>
+    withChaos(
+      {
+        principalId: ctx.principalId,
+        path,
+        type,
+        requestId: ctx.headers.get(REQUEST_ID_HEADER),
+        responseHeaders: ctx.responseHeaders,
+      },
+      next,
+    ),
+  );
 
 /**
  * The idempotency plugin: concatenate after `.input()`, so it fingerprints parsed input and
@@ -70,6 +87,7 @@ export const authedProcedure = t.procedure.use(async ({ ctx, next }) => {
  */
 export const idempotency = idempotent({
   onBackgroundError: (error) => console.error("idempotency bookkeeping failed", error),
+  onPoint: chaosPoint,
 });
 
 /**
@@ -80,4 +98,5 @@ export const idempotency = idempotent({
 export const optionalIdempotency = idempotent({
   key: "optional",
   onBackgroundError: (error) => console.error("idempotency bookkeeping failed", error),
+  onPoint: chaosPoint,
 });

@@ -1,6 +1,7 @@
-import { createFetchHandler } from "@oncely/api";
+import { CHAOS_HEADER, createFetchHandler } from "@oncely/api";
 import type { NextRequest } from "next/server";
 import { getDb } from "../../../../server/db";
+import { isDemoMode } from "../../../../server/demo";
 import { authorizationFor, principalForSession, SESSION_COOKIE } from "../../../../server/session";
 
 const ENDPOINT = "/api/trpc";
@@ -41,7 +42,28 @@ async function handle(req: NextRequest): Promise<Response> {
   }
   // The API has no use for the browser's cookies.
   headers.delete("cookie");
-  return apiHandler()(new Request(req, { headers }));
+  const response = await apiHandler()(new Request(req, { headers }));
+  if (isDemoMode() && response.headers.get(CHAOS_HEADER) === "response-dropped") {
+    return droppedConnection(req, response);
+  }
+  return response;
+}
+
+/**
+ * The chaos panel's "drop the answer after commit": the API committed and answered, and the
+ * browser must see no answer at all, as when a connection breaks on the way back. A body that
+ * fails before its first byte makes Next destroy the socket before sending any header; the
+ * failure is named AbortError, which Next treats as a client gone away and does not log.
+ */
+async function droppedConnection(req: NextRequest, answer: Response): Promise<Response> {
+  await answer.body?.cancel();
+  console.info(`chaos: dropped the answer to ${new URL(req.url).pathname} after the commit`);
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      controller.error(new DOMException("chaos: answer dropped after commit", "AbortError"));
+    },
+  });
+  return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
 }
 
 /**

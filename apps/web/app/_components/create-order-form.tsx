@@ -1,0 +1,128 @@
+"use client";
+
+import type { AccountResponse } from "@oncely/api";
+import Link from "next/link";
+import { type FormEvent, useId, useState } from "react";
+import { describeError } from "../../lib/errorText";
+import { formatMoney, parseMoney } from "../../lib/money";
+import { useTRPC } from "../../trpc/react";
+import { OperationMessage } from "./operation-message";
+import { RetryTimeline } from "./retry-timeline";
+import { useTimelineMutation } from "./use-timeline-mutation";
+
+const CURRENCY = "USD";
+
+/**
+ * Creates an order through the SDK. The same values submitted again (a double click, a resubmit
+ * after a lost answer, or after a reload) are the same operation with the same key, so the
+ * order is created once; changing the form after a success starts a new operation.
+ */
+export function CreateOrderForm({ accounts }: { accounts: AccountResponse[] }) {
+  const trpc = useTRPC();
+  const ids = useId();
+  const [amountError, setAmountError] = useState<string | null>(null);
+  const create = useTimelineMutation(trpc.orders.create, { persistAs: "create-order" });
+  const busy = create.isPending;
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    const amount = parseMoney(String(data.get("amount") ?? ""), CURRENCY);
+    if (!amount.ok) {
+      setAmountError(amount.message);
+      document.getElementById(`${ids}-amount`)?.focus();
+      return;
+    }
+    setAmountError(null);
+    const description = String(data.get("description") ?? "").trim();
+    create.submit({
+      accountId: String(data.get("accountId") ?? ""),
+      amount: amount.amountMinor,
+      currency: CURRENCY,
+      ...(description ? { description } : {}),
+    });
+  }
+
+  // After a success the next change is a new order: forget the finished operation's key.
+  const onChange = () => {
+    if (create.isSuccess) create.startOver();
+  };
+
+  if (accounts.length === 0) return <p className="card muted">No customer account to charge.</p>;
+
+  return (
+    <form className="card form" onSubmit={onSubmit} onChange={onChange} noValidate>
+      <div className="field">
+        <label htmlFor={`${ids}-account`}>Account</label>
+        <select id={`${ids}-account`} name="accountId" required disabled={busy}>
+          {accounts.map((account) => (
+            <option key={account.id} value={account.id}>
+              {account.name} ({formatMoney(account.balance, account.currency)})
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor={`${ids}-amount`}>Amount (USD)</label>
+        <input
+          id={`${ids}-amount`}
+          name="amount"
+          inputMode="decimal"
+          autoComplete="off"
+          placeholder="12.50"
+          required
+          disabled={busy}
+          aria-invalid={amountError ? true : undefined}
+          aria-describedby={amountError ? `${ids}-amount-error` : undefined}
+        />
+        {amountError ? (
+          <span id={`${ids}-amount-error`} className="field-error">
+            {amountError}
+          </span>
+        ) : null}
+      </div>
+      <div className="field field-wide">
+        <label htmlFor={`${ids}-description`}>Description</label>
+        <input
+          id={`${ids}-description`}
+          name="description"
+          maxLength={500}
+          autoComplete="off"
+          placeholder="Bicycle bell"
+          disabled={busy}
+        />
+      </div>
+      <div className="form-actions">
+        <button type="submit" disabled={busy || create.isSuccess}>
+          {busy ? "Creating…" : "Create order"}
+        </button>
+        {create.isSuccess ? <span className="muted">Change the form to create another order.</span> : null}
+      </div>
+      <div className="field-wide">
+        <OperationMessage error={create.isError ? describeError(create.error) : null}>
+          {create.isSuccess && create.data ? (
+            <>
+              Created order{" "}
+              <Link href={`/orders/${create.data.id}`}>
+                <code>{create.data.id.slice(0, 8)}</code>
+              </Link>{" "}
+              for {formatMoney(create.data.amount, create.data.currency)}
+              {create.meta && create.meta.attempts > 1 ? ` after ${create.meta.attempts} attempts` : null}
+              {create.meta?.replayed ? <span className="badge badge-replayed">replayed</span> : null}
+              {create.refreshing ? " · updating the list…" : null}
+            </>
+          ) : null}
+        </OperationMessage>
+        <RetryTimeline
+          label="Order"
+          idempotencyKey={create.idempotencyKey}
+          attempts={create.attempts}
+          pending={create.isPending}
+          meta={create.meta}
+          succeeded={create.isSuccess}
+          error={create.error}
+        />
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,150 @@
+"use client";
+
+import type { PaymentResponse, RefundResponse } from "@oncely/api";
+import { serverCodeOf } from "@oncely/sdk";
+import { type FormEvent, useId, useState } from "react";
+import { describeError } from "../../lib/errorText";
+import { formatMoney, parseMoney } from "../../lib/money";
+import { useTRPC } from "../../trpc/react";
+import { OperationMessage } from "./operation-message";
+import { RetryTimeline } from "./retry-timeline";
+import { useTimelineMutation } from "./use-timeline-mutation";
+
+/**
+ * Partial or full refunds of one payment. One refund = one amount = one key: a double click
+ * refunds once; after a success, changing the amount starts the next refund.
+ */
+export function RefundPanel({
+  payment,
+  refunds,
+  refundTimes,
+}: {
+  payment: PaymentResponse;
+  refunds: RefundResponse[];
+  /** Refund id → creation time, formatted on the server. */
+  refundTimes: Record<string, string>;
+}) {
+  const trpc = useTRPC();
+  const ids = useId();
+  const [amountError, setAmountError] = useState<string | null>(null);
+  const refund = useTimelineMutation(trpc.refunds.create, { persistAs: `refund:${payment.id}` });
+  const left = payment.amount - payment.refundedAmount;
+  const money = (minor: number) => formatMoney(minor, payment.currency);
+
+  function send(amountMinor: number) {
+    setAmountError(null);
+    refund.submit({ paymentId: payment.id, amount: amountMinor });
+  }
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const amount = parseMoney(String(new FormData(event.currentTarget).get("amount") ?? ""), payment.currency);
+    if (!amount.ok) {
+      setAmountError(amount.message);
+      document.getElementById(`${ids}-amount`)?.focus();
+      return;
+    }
+    send(amount.amountMinor);
+  }
+
+  let error: string | null = null;
+  if (refund.isError) {
+    error =
+      serverCodeOf(refund.error) === "refund_exceeds_payment"
+        ? `That is more than is left to refund: ${money(left)} of ${money(payment.amount)} can still be refunded. Nothing was refunded.`
+        : describeError(refund.error);
+  }
+  const done = refund.isSuccess;
+
+  return (
+    <section className="card panel" aria-labelledby="refund-heading">
+      <h2 id="refund-heading">Refunds</h2>
+      <p>
+        {left > 0 ? (
+          <>
+            {money(left)} of {money(payment.amount)} can still be refunded.
+          </>
+        ) : (
+          <>The whole payment ({money(payment.amount)}) is refunded.</>
+        )}
+      </p>
+      {left > 0 || refund.isPending ? (
+        <form className="inline-form" onSubmit={onSubmit} onChange={() => done && refund.startOver()} noValidate>
+          <div className="field">
+            <label htmlFor={`${ids}-amount`}>Refund amount ({payment.currency})</label>
+            <input
+              id={`${ids}-amount`}
+              name="amount"
+              inputMode="decimal"
+              autoComplete="off"
+              placeholder="5.00"
+              disabled={refund.isPending}
+              aria-invalid={amountError ? true : undefined}
+              aria-describedby={amountError ? `${ids}-amount-error` : undefined}
+            />
+            {amountError ? (
+              <span id={`${ids}-amount-error`} className="field-error">
+                {amountError}
+              </span>
+            ) : null}
+          </div>
+          <button type="submit" disabled={refund.isPending || done}>
+            {refund.isPending ? "Refunding…" : "Refund"}
+          </button>
+          <button
+            type="button"
+            className="secondary"
+            // Enabled again once the page shows the new balance: a new amount is a new refund.
+            disabled={refund.isPending || refund.refreshing || left <= 0}
+            onClick={() => send(left)}
+          >
+            Refund all that is left ({money(left)})
+          </button>
+        </form>
+      ) : null}
+      {done && left > 0 ? <p className="muted">Change the amount to make another refund.</p> : null}
+      <OperationMessage error={error}>
+        {refund.isSuccess && refund.data ? (
+          <>
+            Refunded {money(refund.data.amount)}
+            {refund.meta && refund.meta.attempts > 1 ? ` after ${refund.meta.attempts} attempts` : null}
+            {refund.meta?.replayed ? <span className="badge badge-replayed">replayed</span> : null}
+          </>
+        ) : null}
+      </OperationMessage>
+      <RetryTimeline
+        label="Refund"
+        idempotencyKey={refund.idempotencyKey}
+        attempts={refund.attempts}
+        pending={refund.isPending}
+        meta={refund.meta}
+        succeeded={refund.isSuccess}
+        error={refund.error}
+      />
+      {refunds.length > 0 ? (
+        <table className="table compact" aria-label="Refunds of this payment">
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Refund</th>
+              <th scope="col" className="num">
+                Amount
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {refunds.map((r) => (
+              <tr key={r.id} data-refund-id={r.id}>
+                <td>{refundTimes[r.id]}</td>
+                <td>
+                  <code title={r.id}>{r.id.slice(0, 8)}</code>
+                </td>
+                <td className="num">{money(r.amount)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </section>
+  );
+}
