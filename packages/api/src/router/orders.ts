@@ -1,6 +1,7 @@
 import { and, desc, eq, type SQL, schema, sql } from "@oncely/db";
 import { z } from "zod";
 import { apiError } from "../errors";
+import { lockOwnOrder } from "../locks";
 import { amountSchema, currencySchema } from "../money";
 import { enqueueOrderConfirmation } from "../outbox";
 import { olderThan, pageInput, toPage } from "../pagination";
@@ -127,12 +128,7 @@ export const ordersRouter = createRouter({
   cancel: authedProcedure.input(orderIdInput).mutation(({ ctx, input }) =>
     ctx.db.transaction(async (tx) => {
       // Locked, so a concurrent payment either sees "cancelled" or has already made it "paid".
-      const [order] = await tx
-        .select()
-        .from(orders)
-        .where(and(eq(orders.id, input.orderId), eq(orders.principalId, ctx.principalId)))
-        .for("no key update");
-      if (!order) throw apiError("order_not_found", `No order ${input.orderId}`);
+      const order = await lockOwnOrder(tx, ctx.principalId, input.orderId);
       if (order.status === "cancelled") return orderResponse(order);
       if (order.status === "paid") {
         throw apiError(
@@ -159,12 +155,7 @@ export const ordersRouter = createRouter({
     .input(updateShippingInput)
     .concat(optionalIdempotency)
     .mutation(async ({ ctx, input }) => {
-      const [order] = await ctx.tx
-        .select()
-        .from(orders)
-        .where(and(eq(orders.id, input.orderId), eq(orders.principalId, ctx.principalId)))
-        .for("no key update");
-      if (!order) throw apiError("order_not_found", `No order ${input.orderId}`);
+      const order = await lockOwnOrder(ctx.tx, ctx.principalId, input.orderId);
       if (order.version !== input.expectedVersion) {
         throw apiError(
           "version_mismatch",

@@ -2,6 +2,7 @@ import { and, desc, eq, type SQL, schema, sql } from "@oncely/db";
 import { z } from "zod";
 import { apiError, storedError } from "../errors";
 import { postMovement } from "../ledger";
+import { lockOwnOrder } from "../locks";
 import { enqueuePaymentReceipt } from "../outbox";
 import { cursorSchema, olderThan, pageLimitSchema, toPage } from "../pagination";
 import { paymentResponse } from "../responses";
@@ -27,12 +28,7 @@ export const paymentsRouter = createRouter({
     .concat(idempotency)
     .mutation(async ({ ctx, input }) => {
       // The order row is the lock that serialises payments (and cancels) of one order.
-      const [order] = await ctx.tx
-        .select()
-        .from(orders)
-        .where(and(eq(orders.id, input.orderId), eq(orders.principalId, ctx.principalId)))
-        .for("no key update");
-      if (!order) throw apiError("order_not_found", `No order ${input.orderId}`);
+      const order = await lockOwnOrder(ctx.tx, ctx.principalId, input.orderId);
       if (order.status === "paid") throw storedError("order_already_paid", `Order ${order.id} is already paid`);
       if (order.status === "cancelled") {
         throw storedError("order_cancelled", `Order ${order.id} is cancelled and cannot be paid`);

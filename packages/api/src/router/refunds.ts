@@ -2,6 +2,7 @@ import { and, desc, eq, type SQL, schema, sql } from "@oncely/db";
 import { z } from "zod";
 import { apiError, storedError } from "../errors";
 import { postMovement } from "../ledger";
+import { lockOwnPayment } from "../locks";
 import { amountSchema } from "../money";
 import { cursorSchema, olderThan, pageLimitSchema, toPage } from "../pagination";
 import { refundResponse } from "../responses";
@@ -25,12 +26,7 @@ export const refundsRouter = createRouter({
     .input(z.strictObject({ paymentId: paymentIdSchema, amount: amountSchema }))
     .concat(idempotency)
     .mutation(async ({ ctx, input }) => {
-      const [payment] = await ctx.tx
-        .select()
-        .from(payments)
-        .where(and(eq(payments.id, input.paymentId), eq(payments.principalId, ctx.principalId)))
-        .for("no key update");
-      if (!payment) throw apiError("payment_not_found", `No payment ${input.paymentId}`);
+      const payment = await lockOwnPayment(ctx.tx, ctx.principalId, input.paymentId);
       const refundable = payment.amount - payment.refundedAmount;
       if (input.amount > refundable) {
         throw storedError(
