@@ -32,8 +32,8 @@ function childrenOf(pid: number): number[] {
  * "CPU per request" compares variants fairly on a noisy box. Backends that exit between two
  * readings take their time with them; the bench keeps its pools open so they do not.
  */
-export function clusterCpuMs(serverPid: number, dataDir: string): number {
+export function clusterCpuMs(serverPid: number, dataDir: string): { server: number; postgres: number } {
   const postmaster = Number(fs.readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
-  const pids = [serverPid, postmaster, ...childrenOf(postmaster)];
-  return pids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
+  const postgres = [postmaster, ...childrenOf(postmaster)].reduce((sum, pid) => sum + processCpuMs(pid), 0);
+  return { server: processCpuMs(serverPid), postgres };
 }

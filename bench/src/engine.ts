@@ -39,19 +39,22 @@ try {
   const throughput: Record<Variant, number[]> = { plain: [], idempotent: [], idempotentAlwaysFastPath: [] };
   // CPU (server + PostgreSQL) per answered request: steadier than req/s on a shared machine.
   const cpuPerRequest: Record<Variant, number[]> = { plain: [], idempotent: [], idempotentAlwaysFastPath: [] };
+  const serverCpuPerRequest: Record<Variant, number[]> = { plain: [], idempotent: [], idempotentAlwaysFastPath: [] };
   const ratios: Record<Exclude<Variant, "plain">, number[]> = { idempotent: [], idempotentAlwaysFastPath: [] };
   for (let round = 0; round < rounds; round++) {
     const perRound = {} as Record<Variant, number>;
     for (const variant of VARIANTS) {
       const cpuBefore = env.cpuMs();
       const result = await load(variant, duration);
-      const cpuUsed = env.cpuMs() - cpuBefore;
+      const cpuAfter = env.cpuMs();
+      const cpuUsed = cpuAfter.server - cpuBefore.server + cpuAfter.postgres - cpuBefore.postgres;
       if (result.non2xx > 0 || result.errors > 0) {
         throw new Error(`${variant}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
       }
       perRound[variant] = result.requests.average;
       throughput[variant].push(result.requests.average);
       cpuPerRequest[variant].push(cpuUsed / result["2xx"]);
+      serverCpuPerRequest[variant].push((cpuAfter.server - cpuBefore.server) / result["2xx"]);
     }
     ratios.idempotent.push(perRound.idempotent / perRound.plain);
     ratios.idempotentAlwaysFastPath.push(perRound.idempotentAlwaysFastPath / perRound.plain);
@@ -98,9 +101,13 @@ CPU time per answered request (bench server + every PostgreSQL process, median o
 less sensitive than req/s to other work on the machine; "plain / variant" estimates the
 throughput ratio when CPU is the limit.
 
-| variant | CPU per request | plain / variant |
-| --- | --- | --- |
-${VARIANTS.map((v) => `| ${v} | ${fmt(median(cpuPerRequest[v]), 3)} ms | ${fmt(median(cpuPerRequest.plain) / median(cpuPerRequest[v]), 2)} |`).join("\n")}
+| variant | CPU per request | of which Node server | of which PostgreSQL | plain / variant |
+| --- | --- | --- | --- | --- |
+${VARIANTS.map((v) => {
+  const all = median(cpuPerRequest[v]);
+  const node = median(serverCpuPerRequest[v]);
+  return `| ${v} | ${fmt(all, 3)} ms | ${fmt(node, 3)} ms | ${fmt(all - node, 3)} ms | ${fmt(median(cpuPerRequest.plain) / all, 2)} |`;
+}).join("\n")}
 
 | latency, one request at a time (${samples} samples) | first execution p50 | replay p50 | replay / first |
 | --- | --- | --- | --- |

@@ -17,7 +17,7 @@ export interface BenchEnvironment {
   /** Base URL of the bench server's tRPC endpoint. */
   base: string;
   /** CPU time (ms) the bench server and the whole PostgreSQL cluster have used so far. */
-  cpuMs: () => number;
+  cpuMs: () => { server: number; postgres: number };
   stop: () => Promise<void>;
 }
 
