@@ -1,6 +1,7 @@
 // `pnpm bench`: every benchmark, one after another (they share the two cores), then the chart.
 import { spawnSync } from "node:child_process";
 import path from "node:path";
+import { writeSection } from "./results";
 
 const here = import.meta.dirname;
 const steps: [string, string[]][] = [
@@ -17,5 +18,12 @@ for (const [name, args] of steps) {
     process.exit(1);
   }
 }
-const sdk = spawnSync("pnpm", ["--filter", "@oncely/sdk", "--if-present", "run", "bench"], { stdio: "inherit" });
+// The SDK's own benchmark prints a markdown section; keep it in BENCHMARKS.md with the rest.
+const sdk = spawnSync("pnpm", ["--silent", "--filter", "@oncely/sdk", "run", "bench"], {
+  stdio: ["ignore", "pipe", "inherit"],
+  encoding: "utf8",
+});
+process.stdout.write(sdk.stdout);
 if (sdk.status !== 0) process.exit(1);
+const section = sdk.stdout.slice(sdk.stdout.indexOf("## "));
+if (section.startsWith("## ")) writeSection("sdk-overhead", section);
