@@ -11,8 +11,8 @@ const keyTable = readResult<KeyTableResult>("key-table");
 
 const W = 760;
 const parts: string[] = [];
-const text = (x: number, y: number, s: string, extra = "") =>
-  parts.push(`<text x="${x}" y="${y}" font-family="sans-serif" font-size="12" ${extra}>${s}</text>`);
+const text = (x: number, y: number, s: string, extra = "", size = 12) =>
+  parts.push(`<text x="${x}" y="${y}" font-family="sans-serif" font-size="${size}" ${extra}>${s}</text>`);
 
 // Left: throughput ratios with the 0.90 goal line.
 text(20, 24, "Idempotent / plain throughput (orders.create)", 'font-weight="bold"');
@@ -48,7 +48,7 @@ sizes.forEach((s, i) => {
   parts.push(`<rect x="${x}" y="${130 - h(s.create)}" width="28" height="${h(s.create)}" fill="#3b6fd8"/>`);
   parts.push(`<rect x="${x + 32}" y="${130 - h(s.replay)}" width="28" height="${h(s.replay)}" fill="#8fb0ee"/>`);
   text(x, 148, s.rows >= 1e6 ? `${s.rows / 1e6}M` : `${s.rows / 1e3}k`);
-  text(x, 125 - h(s.create), s.create.toFixed(1), 'font-size="10"');
+  text(x, 125 - h(s.create), s.create.toFixed(1), "", 10);
 });
 text(chartX + 20, 168, "■ new key   ", 'fill="#3b6fd8"');
 text(chartX + 110, 168, "■ replay (ms)", 'fill="#8fb0ee"');

@@ -32,6 +32,9 @@ const body = JSON.stringify({ accountId: env.accountId, amount: 1999, currency: 
 const url = `${env.base}/idempotent`;
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
 try {
+  // Warm up JIT, pools and caches first, so the first size is not measured cold.
+  for (let i = 0; i < 200; i++) await timedCall(url, randomUUID(), body);
+
   // 1. Latency by key-table size.
   const bySize: { rows: number; fillSeconds: number; create: number; replay: number }[] = [];
   for (const rows of sizes) {
