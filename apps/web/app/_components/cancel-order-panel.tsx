@@ -58,15 +58,7 @@ export function CancelOrderPanel({ order }: { order: OrderResponse }) {
           </>
         ) : null}
       </OperationMessage>
-      <RetryTimeline
-        label="Cancellation"
-        idempotencyKey={cancel.idempotencyKey}
-        attempts={cancel.attempts}
-        pending={cancel.isPending}
-        meta={cancel.meta}
-        succeeded={cancel.isSuccess}
-        error={cancel.error}
-      />
+      <RetryTimeline label="Cancellation" operation={cancel} />
     </section>
   );
 }

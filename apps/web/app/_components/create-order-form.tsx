@@ -7,7 +7,7 @@ import { describeError } from "../../lib/errorText";
 import { formatMoney, parseMoney } from "../../lib/money";
 import { useTRPC } from "../../trpc/react";
 import { OperationMessage } from "./operation-message";
-import { RetryTimeline } from "./retry-timeline";
+import { AttemptSummary, RetryTimeline } from "./retry-timeline";
 import { useTimelineMutation } from "./use-timeline-mutation";
 
 const CURRENCY = "USD";
@@ -107,21 +107,12 @@ export function CreateOrderForm({ accounts }: { accounts: AccountResponse[] }) {
                 <code>{create.data.id.slice(0, 8)}</code>
               </Link>{" "}
               for {formatMoney(create.data.amount, create.data.currency)}
-              {create.meta && create.meta.attempts > 1 ? ` after ${create.meta.attempts} attempts` : null}
-              {create.meta?.replayed ? <span className="badge badge-replayed">replayed</span> : null}
+              <AttemptSummary meta={create.meta} />
               {create.refreshing ? " · updating the list…" : null}
             </>
           ) : null}
         </OperationMessage>
-        <RetryTimeline
-          label="Order"
-          idempotencyKey={create.idempotencyKey}
-          attempts={create.attempts}
-          pending={create.isPending}
-          meta={create.meta}
-          succeeded={create.isSuccess}
-          error={create.error}
-        />
+        <RetryTimeline label="Order" operation={create} />
       </div>
     </form>
   );

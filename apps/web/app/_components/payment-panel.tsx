@@ -7,7 +7,7 @@ import { describeError } from "../../lib/errorText";
 import { formatMoney } from "../../lib/money";
 import { useTRPC } from "../../trpc/react";
 import { OperationMessage } from "./operation-message";
-import { RetryTimeline } from "./retry-timeline";
+import { AttemptSummary, RetryTimeline } from "./retry-timeline";
 import { useTimelineMutation } from "./use-timeline-mutation";
 
 const STALE_ORDER_CODES = new Set(["order_already_paid", "order_cancelled"]);
@@ -83,23 +83,12 @@ export function PaymentPanel({
         {pay.isSuccess && pay.data ? (
           <>
             Paid {formatMoney(pay.data.amount, pay.data.currency)}
-            {pay.meta && pay.meta.attempts > 1 ? ` after ${pay.meta.attempts} attempts` : null}
-            {pay.meta?.replayed ? <span className="badge badge-replayed">replayed</span> : null}
+            <AttemptSummary meta={pay.meta} />
             {pay.meta?.replayed ? " — charged once; this is the stored answer." : null}
           </>
         ) : null}
       </OperationMessage>
-      {shown && !pay.isSuccess && !pay.isPending ? null : (
-        <RetryTimeline
-          label="Payment"
-          idempotencyKey={pay.idempotencyKey}
-          attempts={pay.attempts}
-          pending={pay.isPending}
-          meta={pay.meta}
-          succeeded={pay.isSuccess}
-          error={pay.error}
-        />
-      )}
+      {shown && !pay.isSuccess && !pay.isPending ? null : <RetryTimeline label="Payment" operation={pay} />}
     </section>
   );
 }

@@ -7,7 +7,7 @@ import { describeError } from "../../lib/errorText";
 import { formatMoney, parseMoney } from "../../lib/money";
 import { useTRPC } from "../../trpc/react";
 import { OperationMessage } from "./operation-message";
-import { RetryTimeline } from "./retry-timeline";
+import { AttemptSummary, RetryTimeline } from "./retry-timeline";
 import { useTimelineMutation } from "./use-timeline-mutation";
 
 /**
@@ -107,20 +107,11 @@ export function RefundPanel({
         {refund.isSuccess && refund.data ? (
           <>
             Refunded {money(refund.data.amount)}
-            {refund.meta && refund.meta.attempts > 1 ? ` after ${refund.meta.attempts} attempts` : null}
-            {refund.meta?.replayed ? <span className="badge badge-replayed">replayed</span> : null}
+            <AttemptSummary meta={refund.meta} />
           </>
         ) : null}
       </OperationMessage>
-      <RetryTimeline
-        label="Refund"
-        idempotencyKey={refund.idempotencyKey}
-        attempts={refund.attempts}
-        pending={refund.isPending}
-        meta={refund.meta}
-        succeeded={refund.isSuccess}
-        error={refund.error}
-      />
+      <RetryTimeline label="Refund" operation={refund} />
       {refunds.length > 0 ? (
         <table className="table compact" aria-label="Refunds of this payment">
           <thead>

@@ -4,17 +4,22 @@ import { type AttemptEvent, type CallMeta, isOncelyError } from "@oncely/sdk";
 import type { ReactNode } from "react";
 import { describeAttemptFailure } from "../../lib/errorText";
 
+/** What the timeline reads of an operation: the state `useTimelineMutation` returns. */
+export interface TimelineOperation {
+  idempotencyKey: string | undefined;
+  attempts: AttemptEvent[];
+  isPending: boolean;
+  /** Key, attempts and `replayed` of the successful call. */
+  meta: CallMeta | undefined;
+  isSuccess: boolean;
+  /** The error the call ended with, once it failed. */
+  error: unknown;
+}
+
 export interface RetryTimelineProps {
   /** What the operation is called in sentences ("Payment", "Refund"). */
   label: string;
-  idempotencyKey: string | undefined;
-  attempts: AttemptEvent[];
-  pending: boolean;
-  /** Key, attempts and `replayed` of the successful call. */
-  meta: CallMeta | undefined;
-  succeeded: boolean;
-  /** The error the call ended with, once it failed. */
-  error: unknown;
+  operation: TimelineOperation;
 }
 
 /**
@@ -23,7 +28,10 @@ export interface RetryTimelineProps {
  * server's key store. A log region: screen readers announce new lines politely.
  */
 export function RetryTimeline(props: RetryTimelineProps) {
-  const { label, idempotencyKey, attempts, pending, meta, succeeded, error } = props;
+  const { label, operation } = props;
+  const { idempotencyKey, attempts, meta, error } = operation;
+  const pending = operation.isPending;
+  const succeeded = operation.isSuccess;
   const failed = error !== null && error !== undefined;
   const started = attempts.length > 0 || pending || succeeded || failed;
   const name = label.toLowerCase();
@@ -96,5 +104,15 @@ function TimelineStep(props: {
       </code>
       <span className="timeline-text">{props.children}</span>
     </li>
+  );
+}
+
+/** " after n attempts" and a "replayed" badge, for the line that reports a finished operation. */
+export function AttemptSummary({ meta }: { meta: CallMeta | undefined }) {
+  return (
+    <>
+      {meta && meta.attempts > 1 ? ` after ${meta.attempts} attempts` : null}
+      {meta?.replayed ? <span className="badge badge-replayed">replayed</span> : null}
+    </>
   );
 }

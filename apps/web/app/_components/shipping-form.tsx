@@ -130,15 +130,7 @@ export function ShippingForm({ order }: { order: OrderResponse }) {
           </>
         ) : null}
       </OperationMessage>
-      <RetryTimeline
-        label="Address change"
-        idempotencyKey={save.idempotencyKey}
-        attempts={save.attempts}
-        pending={save.isPending}
-        meta={save.meta}
-        succeeded={save.isSuccess}
-        error={save.error}
-      />
+      <RetryTimeline label="Address change" operation={save} />
     </section>
   );
 }

@@ -7,7 +7,7 @@ import { describeError } from "../../lib/errorText";
 import { formatMoney, parseMoney } from "../../lib/money";
 import { useTRPC } from "../../trpc/react";
 import { OperationMessage } from "./operation-message";
-import { RetryTimeline } from "./retry-timeline";
+import { AttemptSummary, RetryTimeline } from "./retry-timeline";
 import { useTimelineMutation } from "./use-timeline-mutation";
 
 const CURRENCY = "USD";
@@ -120,20 +120,11 @@ export function TransferForm({ accounts }: { accounts: AccountResponse[] }) {
             <>
               Moved {formatMoney(done.amount, done.currency)} from {byId.get(done.fromAccountId)?.name} to{" "}
               {byId.get(done.toAccountId)?.name}
-              {transfer.meta && transfer.meta.attempts > 1 ? ` after ${transfer.meta.attempts} attempts` : null}
-              {transfer.meta?.replayed ? <span className="badge badge-replayed">replayed</span> : null}
+              <AttemptSummary meta={transfer.meta} />
             </>
           ) : null}
         </OperationMessage>
-        <RetryTimeline
-          label="Transfer"
-          idempotencyKey={transfer.idempotencyKey}
-          attempts={transfer.attempts}
-          pending={transfer.isPending}
-          meta={transfer.meta}
-          succeeded={transfer.isSuccess}
-          error={transfer.error}
-        />
+        <RetryTimeline label="Transfer" operation={transfer} />
       </div>
     </form>
   );
