@@ -53,7 +53,10 @@ sizes.forEach((s, i) => {
 text(chartX + 20, 168, "■ new key   ", 'fill="#3b6fd8"');
 text(chartX + 110, 168, "■ replay (ms)", 'fill="#8fb0ee"');
 
-const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="180" viewBox="0 0 ${W} 180">
+const title =
+  "Oncely benchmarks: idempotent / plain throughput against the 0.90 goal, and p50 latency by key-table size";
+const svg = `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="title" width="${W}" height="180" viewBox="0 0 ${W} 180">
+<title id="title">${title}</title>
 <rect width="100%" height="100%" fill="white"/>
 ${parts.join("\n")}
 </svg>
