@@ -4,7 +4,9 @@ import type { AddressInfo } from "node:net";
 import { seedDemo } from "@oncely/db";
 import { createTestDatabase, type TestDatabase } from "@oncely/db/testing";
 import { databaseSnapshot } from "@oncely/idempotency/testing";
+import { afterAll, beforeAll, expect } from "vitest";
 import { createNodeHandler } from "../src/http";
+import { checkInvariants } from "../src/invariants";
 
 export interface CallOptions {
   apiKey?: string | null;
@@ -174,3 +176,20 @@ export const snapshotOf = (api: TestApi, options: { ignoreTables?: string[] } = 
 
 /** What a client sees of a call: for assertIdempotent, which compares answers. */
 export const visible = (result: CallResult) => ({ status: result.status, body: result.body });
+
+/**
+ * A fresh seeded API for this test file, handed to `ready` before the tests run, and the
+ * ledger invariants checked once they are done: `useLedgerApi((t) => ({ api, alice } = t))`.
+ */
+export function useLedgerApi(ready: (started: { api: TestApi; alice: DemoAccounts }) => void): void {
+  let api: TestApi | undefined;
+  beforeAll(async () => {
+    api = await startTestApi();
+    ready({ api, alice: await accountsOf(api, "alice") });
+  });
+  afterAll(async () => {
+    if (!api) return;
+    expect(await checkInvariants(api.database.db)).toEqual([]);
+    await api.close();
+  });
+}

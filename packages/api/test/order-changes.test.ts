@@ -1,31 +1,22 @@
 import { randomUUID } from "node:crypto";
 import { assertIdempotent } from "@oncely/idempotency/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { checkInvariants } from "../src/invariants";
 import {
-  accountsOf,
   as,
   createOrder,
   createPayment,
   type DemoAccounts,
   dataOf,
   snapshotOf,
-  startTestApi,
   type TestApi,
+  useLedgerApi,
   visible,
 } from "./harness";
 
 let api: TestApi;
 let alice: DemoAccounts;
-
-beforeAll(async () => {
-  api = await startTestApi();
-  alice = await accountsOf(api, "alice");
-});
-afterAll(async () => {
-  expect(await checkInvariants(api.database.db)).toEqual([]);
-  await api.close();
-});
+useLedgerApi((started) => ({ api, alice } = started));
 
 const address = {
   name: "Alice Liddell",

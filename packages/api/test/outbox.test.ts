@@ -1,31 +1,14 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { checkInvariants } from "../src/invariants";
+import { beforeEach, describe, expect, it } from "vitest";
 import { createDatabaseMailSink, type MailSink } from "../src/mailSink";
 import { drainOutbox } from "../src/outboxWorker";
-import {
-  accountsOf,
-  createOrder,
-  createPayment,
-  type DemoAccounts,
-  dataOf,
-  startTestApi,
-  type TestApi,
-} from "./harness";
+import { createOrder, createPayment, type DemoAccounts, dataOf, type TestApi, useLedgerApi } from "./harness";
 
 let api: TestApi;
 let alice: DemoAccounts;
-
-beforeAll(async () => {
-  api = await startTestApi();
-  alice = await accountsOf(api, "alice");
-});
-afterAll(async () => {
-  expect(await checkInvariants(api.database.db)).toEqual([]);
-  await api.close();
-});
+useLedgerApi((started) => ({ api, alice } = started));
 // Each test starts with an empty queue and an empty inbox.
 beforeEach(async () => {
   await drainOutbox({ db: api.database.db, sink: createDatabaseMailSink(api.database.db) });

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { assertIdempotent } from "@oncely/idempotency/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkInvariants } from "../src/invariants";
+import { describe, expect, it } from "vitest";
 import {
   accountsOf,
   as,
@@ -11,22 +10,14 @@ import {
   type DemoAccounts,
   dataOf,
   snapshotOf,
-  startTestApi,
   type TestApi,
+  useLedgerApi,
   visible,
 } from "./harness";
 
 let api: TestApi;
 let alice: DemoAccounts;
-
-beforeAll(async () => {
-  api = await startTestApi();
-  alice = await accountsOf(api, "alice");
-});
-afterAll(async () => {
-  expect(await checkInvariants(api.database.db)).toEqual([]);
-  await api.close();
-});
+useLedgerApi((started) => ({ api, alice } = started));
 
 describe("payments.create", () => {
   it("charges the customer account once, credits the merchant, marks the order paid and replays", async () => {

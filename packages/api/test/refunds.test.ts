@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { assertIdempotent } from "@oncely/idempotency/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { checkInvariants } from "../src/invariants";
 import {
   accountsOf,
@@ -10,22 +10,14 @@ import {
   type DemoAccounts,
   dataOf,
   snapshotOf,
-  startTestApi,
   type TestApi,
+  useLedgerApi,
   visible,
 } from "./harness";
 
 let api: TestApi;
 let alice: DemoAccounts;
-
-beforeAll(async () => {
-  api = await startTestApi();
-  alice = await accountsOf(api, "alice");
-});
-afterAll(async () => {
-  expect(await checkInvariants(api.database.db)).toEqual([]);
-  await api.close();
-});
+useLedgerApi((started) => ({ api, alice } = started));
 
 describe("refunds.create", () => {
   it("refunds part of a payment once, however often and however concurrently it is retried", async () => {

@@ -1,20 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { assertIdempotent } from "@oncely/idempotency/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { checkInvariants } from "../src/invariants";
-import { accountsOf, balanceOf, type DemoAccounts, snapshotOf, startTestApi, type TestApi, visible } from "./harness";
+import { accountsOf, balanceOf, type DemoAccounts, snapshotOf, type TestApi, useLedgerApi, visible } from "./harness";
 
 let api: TestApi;
 let alice: DemoAccounts;
-
-beforeAll(async () => {
-  api = await startTestApi();
-  alice = await accountsOf(api, "alice");
-});
-afterAll(async () => {
-  expect(await checkInvariants(api.database.db)).toEqual([]);
-  await api.close();
-});
+useLedgerApi((started) => ({ api, alice } = started));
 
 const transfer = (fromAccountId: string, toAccountId: string, amount: number, currency = "USD") => ({
   fromAccountId,

@@ -1,10 +1,18 @@
 import { type Database, rawTransactionSql, type Transaction } from "@oncely/db";
-import { initTRPC, TRPCError } from "@trpc/server";
+import { initTRPC, type TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { fingerprintRequest } from "./fingerprint";
 import { type EnginePoint, type IdempotencyOptions, resolveOptions } from "./options";
 import { RecentKeys } from "./recentKeys";
-import { inProgress, keyInBatch, keyReused, missingKey, readKeyHeader, translateFailure } from "./refusals";
+import {
+  assertMutation,
+  inProgress,
+  keyInBatch,
+  keyReused,
+  missingKey,
+  readKeyHeader,
+  translateFailure,
+} from "./refusals";
 import { ReplayCounter } from "./replayCounter";
 import {
   claimKey,
@@ -63,12 +71,7 @@ export function idempotent(options: IdempotencyOptions = {}) {
   const t = initTRPC.context<IdempotencyContext>().create();
 
   return t.procedure.use(async ({ ctx, path, input, type, next }) => {
-    if (type !== "mutation") {
-      throw new TRPCError({
-        code: "INTERNAL_SERVER_ERROR",
-        message: `idempotent() wraps mutations, not ${type} ${path}`,
-      });
-    }
+    assertMutation("idempotent()", type, path);
     const key = readKeyHeader(ctx.headers);
     if (key === null) {
       if (settings.key === "required") throw missingKey(path);

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { type Database, rawTransactionSql, type Transaction } from "@oncely/db";
-import { initTRPC, TRPCError } from "@trpc/server";
+import { initTRPC } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { canonicalJson, fingerprintRequest } from "./fingerprint";
 import type { IdempotencyContext } from "./middleware";
@@ -16,7 +16,15 @@ import {
   restartExpiredKey,
   takeOverLease,
 } from "./phasedStore";
-import { inProgress, keyInBatch, keyReused, missingKey, readKeyHeader, translateFailure } from "./refusals";
+import {
+  assertMutation,
+  inProgress,
+  keyInBatch,
+  keyReused,
+  missingKey,
+  readKeyHeader,
+  translateFailure,
+} from "./refusals";
 import { findCompletedKey, type KeyRef, readKey, sqlNow } from "./store";
 import { serializeData, serializeError, storableError, storedOutcome } from "./storedAnswer";
 
@@ -116,12 +124,7 @@ export function idempotentPhased(options: PhasedOptions = {}) {
   const t = initTRPC.context<IdempotencyContext>().create();
 
   return t.procedure.use(async ({ ctx, path, input, type, next }) => {
-    if (type !== "mutation") {
-      throw new TRPCError({
-        code: "INTERNAL_SERVER_ERROR",
-        message: `idempotentPhased() wraps mutations, not ${type} ${path}`,
-      });
-    }
+    assertMutation("idempotentPhased()", type, path);
     const key = readKeyHeader(ctx.headers);
     if (key === null) throw missingKey(path);
     if ((ctx.callsInRequest ?? 1) > 1) throw keyInBatch();

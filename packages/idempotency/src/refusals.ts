@@ -1,4 +1,4 @@
-import type { TRPCError } from "@trpc/server";
+import { TRPCError } from "@trpc/server";
 import { IdempotencyError, type IdempotencyErrorCode } from "./errors";
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from "./key";
 import { isTransientDatabaseFailure, LOCK_NOT_AVAILABLE, sqlStateOf } from "./postgresErrors";
@@ -57,4 +57,11 @@ export function translateFailure(error: unknown, key: string, retryAfterSeconds:
     ).toTRPCError();
   }
   return error;
+}
+
+/** A programming error: the plugin was put on a query or subscription. */
+export function assertMutation(plugin: string, type: string, path: string): void {
+  if (type !== "mutation") {
+    throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `${plugin} wraps mutations, not ${type} ${path}` });
+  }
 }

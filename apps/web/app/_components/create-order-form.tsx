@@ -6,6 +6,7 @@ import { type FormEvent, useId, useState } from "react";
 import { describeError } from "../../lib/errorText";
 import { formatMoney, parseMoney } from "../../lib/money";
 import { useTRPC } from "../../trpc/react";
+import { AccountSelect, AmountInput } from "./form-fields";
 import { OperationMessage } from "./operation-message";
 import { AttemptSummary, RetryTimeline } from "./retry-timeline";
 import { useTimelineMutation } from "./use-timeline-mutation";
@@ -52,35 +53,22 @@ export function CreateOrderForm({ accounts }: { accounts: AccountResponse[] }) {
 
   return (
     <form className="card form" onSubmit={onSubmit} onChange={onChange} noValidate>
-      <div className="field">
-        <label htmlFor={`${ids}-account`}>Account</label>
-        <select id={`${ids}-account`} name="accountId" required disabled={busy}>
-          {accounts.map((account) => (
-            <option key={account.id} value={account.id}>
-              {account.name} ({formatMoney(account.balance, account.currency)})
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor={`${ids}-amount`}>Amount (USD)</label>
-        <input
-          id={`${ids}-amount`}
-          name="amount"
-          inputMode="decimal"
-          autoComplete="off"
-          placeholder="12.50"
-          required
-          disabled={busy}
-          aria-invalid={amountError ? true : undefined}
-          aria-describedby={amountError ? `${ids}-amount-error` : undefined}
-        />
-        {amountError ? (
-          <span id={`${ids}-amount-error`} className="field-error">
-            {amountError}
-          </span>
-        ) : null}
-      </div>
+      <AccountSelect
+        id={`${ids}-account`}
+        label="Account"
+        name="accountId"
+        accounts={accounts}
+        required
+        disabled={busy}
+      />
+      <AmountInput
+        id={`${ids}-amount`}
+        label="Amount (USD)"
+        placeholder="12.50"
+        required
+        disabled={busy}
+        error={amountError}
+      />
       <div className="field field-wide">
         <label htmlFor={`${ids}-description`}>Description</label>
         <input

@@ -6,6 +6,7 @@ import { type FormEvent, useId, useState } from "react";
 import { describeError } from "../../lib/errorText";
 import { formatMoney, parseMoney } from "../../lib/money";
 import { useTRPC } from "../../trpc/react";
+import { AmountInput } from "./form-fields";
 import { OperationMessage } from "./operation-message";
 import { AttemptSummary, RetryTimeline } from "./retry-timeline";
 import { useTimelineMutation } from "./use-timeline-mutation";
@@ -70,24 +71,13 @@ export function RefundPanel({
       </p>
       {left > 0 || refund.isPending ? (
         <form className="inline-form" onSubmit={onSubmit} onChange={() => done && refund.startOver()} noValidate>
-          <div className="field">
-            <label htmlFor={`${ids}-amount`}>Refund amount ({payment.currency})</label>
-            <input
-              id={`${ids}-amount`}
-              name="amount"
-              inputMode="decimal"
-              autoComplete="off"
-              placeholder="5.00"
-              disabled={refund.isPending}
-              aria-invalid={amountError ? true : undefined}
-              aria-describedby={amountError ? `${ids}-amount-error` : undefined}
-            />
-            {amountError ? (
-              <span id={`${ids}-amount-error`} className="field-error">
-                {amountError}
-              </span>
-            ) : null}
-          </div>
+          <AmountInput
+            id={`${ids}-amount`}
+            label={`Refund amount (${payment.currency})`}
+            placeholder="5.00"
+            disabled={refund.isPending}
+            error={amountError}
+          />
           <button type="submit" disabled={refund.isPending || done}>
             {refund.isPending ? "Refunding…" : "Refund"}
           </button>

@@ -6,6 +6,7 @@ import { type FormEvent, useId, useState } from "react";
 import { describeError } from "../../lib/errorText";
 import { formatMoney, parseMoney } from "../../lib/money";
 import { useTRPC } from "../../trpc/react";
+import { AccountSelect, AmountInput } from "./form-fields";
 import { OperationMessage } from "./operation-message";
 import { AttemptSummary, RetryTimeline } from "./retry-timeline";
 import { useTimelineMutation } from "./use-timeline-mutation";
@@ -63,46 +64,30 @@ export function TransferForm({ accounts }: { accounts: AccountResponse[] }) {
       onChange={() => transfer.isSuccess && transfer.startOver()}
       noValidate
     >
-      <div className="field">
-        <label htmlFor={`${ids}-from`}>From</label>
-        <select id={`${ids}-from`} name="fromAccountId" disabled={busy} defaultValue={accounts[0]?.id}>
-          {accounts.map((account) => (
-            <option key={account.id} value={account.id}>
-              {account.name} ({formatMoney(account.balance, account.currency)})
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor={`${ids}-to`}>To</label>
-        <select
-          id={`${ids}-to`}
-          name="toAccountId"
-          disabled={busy}
-          defaultValue={accounts[1]?.id}
-          aria-invalid={formError?.field === "toAccountId" ? true : undefined}
-          aria-describedby={formError?.field === "toAccountId" ? `${ids}-form-error` : undefined}
-        >
-          {accounts.map((account) => (
-            <option key={account.id} value={account.id}>
-              {account.name} ({formatMoney(account.balance, account.currency)})
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor={`${ids}-amount`}>Amount (USD)</label>
-        <input
-          id={`${ids}-amount`}
-          name="amount"
-          inputMode="decimal"
-          autoComplete="off"
-          placeholder="25.00"
-          disabled={busy}
-          aria-invalid={formError?.field === "amount" ? true : undefined}
-          aria-describedby={formError?.field === "amount" ? `${ids}-form-error` : undefined}
-        />
-      </div>
+      <AccountSelect
+        id={`${ids}-from`}
+        label="From"
+        name="fromAccountId"
+        accounts={accounts}
+        disabled={busy}
+        defaultValue={accounts[0]?.id}
+      />
+      <AccountSelect
+        id={`${ids}-to`}
+        label="To"
+        name="toAccountId"
+        accounts={accounts}
+        disabled={busy}
+        defaultValue={accounts[1]?.id}
+        invalidBecauseOf={formError?.field === "toAccountId" ? `${ids}-form-error` : null}
+      />
+      <AmountInput
+        id={`${ids}-amount`}
+        label="Amount (USD)"
+        placeholder="25.00"
+        disabled={busy}
+        invalidBecauseOf={formError?.field === "amount" ? `${ids}-form-error` : null}
+      />
       {formError ? (
         <span id={`${ids}-form-error`} className="field-error field-wide">
           {formError.message}
