@@ -5,6 +5,7 @@ export {
   type Database,
   type DbClient,
   type DbClientOptions,
+  pipelinedTransaction,
   type Queryable,
   rawTransactionSql,
   type Transaction,

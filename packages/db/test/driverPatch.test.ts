@@ -5,7 +5,9 @@ import { createTestDatabase, type TestDatabase } from "../src/testing";
 // postgres@3.4.9 is patched (patches/postgres@3.4.9.patch): when a transaction's backend
 // dies, the stock driver crashed the process from a setImmediate (porsager/postgres#1154)
 // and could run the dead transaction's remaining work on the replacement connection
-// (porsager/postgres#1216). These tests fail on the unpatched driver.
+// (porsager/postgres#1216). These tests fail on the unpatched driver. The patch also adds
+// `begin('pipelined', fn)`, which writes fn's first statements behind BEGIN without waiting
+// for its answer; every test runs in both modes.
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -17,7 +19,7 @@ afterAll(() => db.drop());
 const labels = async () =>
   (await db.sql<{ label: string }[]>`SELECT label FROM probe ORDER BY label`).map((r) => r.label);
 
-describe("the patched postgres.js driver", () => {
+describe.each(["", "pipelined"])("the patched postgres.js driver, begin(%o)", (mode) => {
   it("rejects a transaction whose connection was terminated, without crashing, and keeps the pool usable", async () => {
     const sql = postgres(db.url, { max: 1, onnotice: () => {} });
     const uncaught: unknown[] = [];
@@ -25,7 +27,7 @@ describe("the patched postgres.js driver", () => {
     process.on("uncaughtException", onUncaught);
     try {
       await expect(
-        sql.begin(async (tx) => {
+        sql.begin(mode, async (tx) => {
           await tx`INSERT INTO probe VALUES ('lost')`;
           await tx`SELECT pg_terminate_backend(pg_backend_pid())`;
         }),
@@ -34,7 +36,7 @@ describe("the patched postgres.js driver", () => {
       expect(uncaught).toEqual([]);
 
       // The same (only) connection works again, in and out of transactions.
-      await sql.begin((tx) => tx`INSERT INTO probe VALUES ('after')`);
+      await sql.begin(mode, (tx) => tx`INSERT INTO probe VALUES ('after')`);
       expect(await sql`SELECT 1 AS one`).toEqual([{ one: 1 }]);
       expect(await labels()).toEqual(["after"]);
     } finally {
@@ -50,7 +52,7 @@ describe("the patched postgres.js driver", () => {
       let resume = () => {};
       const paused = new Promise<void>((r) => (resume = r));
       let pid = 0;
-      const dead = sql.begin(async (tx) => {
+      const dead = sql.begin(mode, async (tx) => {
         [{ pid } = { pid: 0 }] = await tx<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
         await paused; // the backend is killed while the callback is busy elsewhere
         await tx`INSERT INTO probe VALUES ('from the dead transaction')`;
@@ -64,7 +66,7 @@ describe("the patched postgres.js driver", () => {
       expect(await deadOutcome).toBe("rejected");
 
       // A new transaction takes the reconnected connection; the dead callback resumes meanwhile.
-      const next = sql.begin(async (tx) => {
+      const next = sql.begin(mode, async (tx) => {
         await tx`INSERT INTO probe VALUES ('next')`;
         resume();
         await new Promise((r) => setTimeout(r, 50));
@@ -74,6 +76,40 @@ describe("the patched postgres.js driver", () => {
       expect(await labels()).toEqual(["next", "next, again"]);
     } finally {
       await sql.end({ timeout: 5 });
+      await db.sql`TRUNCATE probe`;
+    }
+  });
+
+  it("runs every statement of many concurrent transactions on a one-connection pool inside its own transaction", async () => {
+    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    try {
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) =>
+          sql.begin(mode, async (tx) => {
+            // Not awaited: shares BEGIN's round trip in pipelined mode.
+            const first = tx<
+              { xid: string }[]
+            >`INSERT INTO probe VALUES (${`${i}a`}) RETURNING txid_current()::text AS xid`;
+            const [second] = await tx<{ xid: string }[]>`SELECT txid_current()::text AS xid`;
+            const [firstRow] = await first;
+            expect(firstRow?.xid).toBe(second?.xid);
+            await tx`INSERT INTO probe VALUES (${`${i}b`})`;
+            if (i % 4 === 0) throw new Error("roll back");
+            return second?.xid;
+          }),
+        ),
+      );
+      expect(outcomes.filter((o) => o.status === "rejected")).toHaveLength(5);
+      const committed = outcomes.flatMap((o) => (o.status === "fulfilled" ? [o.value] : []));
+      expect(new Set(committed).size).toBe(15); // fifteen distinct transactions
+      const expected = Array.from({ length: 20 }, (_, i) => i)
+        .filter((i) => i % 4 !== 0)
+        .flatMap((i) => [`${i}a`, `${i}b`])
+        .sort();
+      expect(await labels()).toEqual(expected);
+    } finally {
+      await sql.end({ timeout: 5 });
+      await db.sql`TRUNCATE probe`;
     }
   });
 });
