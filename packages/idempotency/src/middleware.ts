@@ -1,4 +1,4 @@
-import { type Database, rawTransactionSql, type Transaction } from "@oncely/db";
+import { type Database, pipelinedTransaction, type Transaction } from "@oncely/db";
 import { initTRPC, type TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { fingerprintRequest } from "./fingerprint";
@@ -75,7 +75,7 @@ export function idempotent(options: IdempotencyOptions = {}) {
     const key = readKeyHeader(ctx.headers);
     if (key === null) {
       if (settings.key === "required") throw missingKey(path);
-      return ctx.db.transaction(async (tx) => {
+      return pipelinedTransaction(ctx.db, async (tx) => {
         const result = await next({ ctx: { tx, idempotencyKey: null as string | null } });
         if (!result.ok) throw result.error;
         return result;
@@ -104,15 +104,14 @@ export function idempotent(options: IdempotencyOptions = {}) {
     const runHandler = (tx: Transaction) => next({ ctx: { tx, idempotencyKey: key as string | null } });
     let outcome: Outcome<Awaited<ReturnType<typeof runHandler>>>;
     try {
-      outcome = await ctx.db.transaction(async (tx): Promise<typeof outcome> => {
-        const sql = rawTransactionSql(tx);
+      // BEGIN is not awaited alone: the claim below shares its round trip.
+      outcome = await pipelinedTransaction(ctx.db, async (tx, sql): Promise<typeof outcome> => {
         const claimRequest = { ...ref, requestPath: path, fingerprint, now, ttlSeconds: settings.ttlSeconds };
-        // One round trip: claim the key (its wait bounded by lock_timeout), put lock_timeout
-        // back to the session's own value so the handler's lock waits are not cut short and
-        // mistaken for a duplicate in flight, and set the savepoint business errors roll back to.
+        // One round trip with BEGIN: claim the key (its wait bounded by lock_timeout) and set
+        // the savepoint business errors roll back to.
         const [claim] = await Promise.all([
           claimKey(sql, { ...claimRequest, lockTimeoutMs: settings.lockTimeoutMs }),
-          sql.unsafe("SET LOCAL lock_timeout TO DEFAULT; SAVEPOINT oncely_handler").simple().execute(),
+          sql.unsafe("SAVEPOINT oncely_handler").simple().execute(),
         ]);
         if (!claim.claimed) {
           // Not visible in the claim's snapshot means we waited for its first request: read it now.

@@ -57,10 +57,13 @@ export type ClaimResult = { claimed: true } | { claimed: false; existing: KeyRow
  *
  * If another transaction holds the same key uncommitted, the INSERT waits on PostgreSQL's
  * own lock for that row, then sees its outcome (committed: not claimed; rolled back:
- * claimed). The wait is bounded by lock_timeout, set by the `bounded_wait` CTE the INSERT
- * reads its row from: evaluated before the insert, so the bound is in force before any wait,
- * without a separate SET statement. The returned row comes from the statement's snapshot:
- * after such a wait it cannot see the winner's row (`existing` null), and the caller reads it.
+ * claimed). The wait is bounded by lock_timeout, and only the wait: `bounded_wait` sets the
+ * bound before the INSERT reads its row from it, and `unbounded` puts the transaction's own
+ * value back once `outcome` has the INSERT's result, so the handler's lock waits are not cut
+ * short (and mistaken for a duplicate in flight). Each CTE reads the one before it, which
+ * fixes their order; no separate SET statements, no extra round trip.
+ * The returned row comes from the statement's snapshot: after such a wait it cannot see the
+ * winner's row (`existing` null), and the caller reads it.
  */
 export function claimKey(
   tx: TransactionSql,
@@ -68,7 +71,8 @@ export function claimKey(
 ): Promise<ClaimResult> {
   const now = sqlNowExpression(tx, ref.now);
   return tx<(KeyRow & { claimed: boolean; found: boolean })[]>`
-    WITH bounded_wait AS (SELECT set_config('lock_timeout', ${`${ref.lockTimeoutMs}ms`}, true)),
+    WITH prior AS MATERIALIZED (SELECT current_setting('lock_timeout') AS lock_timeout),
+    bounded_wait AS MATERIALIZED (SELECT set_config('lock_timeout', ${`${ref.lockTimeoutMs}ms`}, true) FROM prior),
     claim AS (
       INSERT INTO idempotency_keys (principal_id, key, request_path, fingerprint, status, created_at, expires_at)
       SELECT ${ref.principalId}, ${ref.key}, ${ref.requestPath}, ${ref.fingerprint}, 'completed',
@@ -76,12 +80,14 @@ export function claimKey(
       FROM bounded_wait
       ON CONFLICT (principal_id, key) DO NOTHING
       RETURNING 1
-    )
-    SELECT EXISTS (SELECT 1 FROM claim) AS claimed, k.key IS NOT NULL AS found,
+    ),
+    outcome AS MATERIALIZED (SELECT EXISTS (SELECT 1 FROM claim) AS claimed),
+    unbounded AS MATERIALIZED (SELECT set_config('lock_timeout', prior.lock_timeout, true) FROM prior, outcome)
+    SELECT outcome.claimed, k.key IS NOT NULL AS found,
            k.request_path AS "requestPath", k.fingerprint, k.status, k.response_status AS "responseStatus",
            k.response_body AS "responseBody", k.expires_at <= ${now} AS expired,
            coalesce(k.locked_until > ${now}, false) AS leased
-    FROM (SELECT 1) AS one
+    FROM outcome CROSS JOIN unbounded
     LEFT JOIN idempotency_keys AS k ON k.principal_id = ${ref.principalId} AND k.key = ${ref.key}`
     .execute()
     .then(([row]) => {
