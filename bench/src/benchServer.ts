@@ -1,8 +1,21 @@
-// The server the engine benchmark loads: the same order-creating handler mounted three ways,
-// so the only difference between them is the idempotency middleware.
+// The server the engine benchmark loads: the same handlers mounted with and without the
+// idempotency middleware, so the middleware is the only difference. Two handlers: creating an
+// order (one read, one insert: the lightest mutation, where the middleware's fixed cost shows
+// most) and a ledger transfer (the account reads, row locks, entries, balances and transfer
+// row of @oncely/api's transfers.create, through the same postMovement).
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { and, createDbClient, eq, type Queryable, schema } from "@oncely/db";
+import { postMovement } from "@oncely/api";
+import {
+  and,
+  createDbClient,
+  eq,
+  inArray,
+  pipelinedTransaction,
+  type Queryable,
+  schema,
+  type Transaction,
+} from "@oncely/db";
 import { type IdempotencyOptions, idempotent } from "@oncely/idempotency";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
@@ -30,6 +43,43 @@ async function createOrder(q: Queryable, order: z.infer<typeof input>) {
   return { ...row, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
 }
 
+const transferInput = z.object({
+  fromAccountId: z.uuid(),
+  toAccountId: z.uuid(),
+  amount: z.number().int().positive(),
+  currency: z.string().length(3),
+});
+
+/** What transfers.create does, minus its error wording. */
+async function createTransfer(tx: Transaction, transfer: z.infer<typeof transferInput>) {
+  const found = await tx
+    .select({ id: schema.accounts.id, currency: schema.accounts.currency })
+    .from(schema.accounts)
+    .where(
+      and(
+        inArray(schema.accounts.id, [transfer.fromAccountId, transfer.toAccountId]),
+        eq(schema.accounts.principalId, principalId as string),
+      ),
+    );
+  if (found.length !== 2 || found.some((a) => a.currency !== transfer.currency)) {
+    throw new TRPCError({ code: "NOT_FOUND", message: "no such accounts" });
+  }
+  const { movementId } = await postMovement(tx, {
+    description: "bench transfer",
+    currency: transfer.currency,
+    entries: [
+      { accountId: transfer.fromAccountId, amount: -transfer.amount },
+      { accountId: transfer.toAccountId, amount: transfer.amount },
+    ],
+  });
+  const [row] = await tx
+    .insert(schema.transfers)
+    .values({ principalId: principalId as string, ...transfer, movementId })
+    .returning();
+  if (!row) throw new Error("no row");
+  return { ...row, createdAt: row.createdAt.toISOString() };
+}
+
 const t = initTRPC
   .context<{ db: typeof db; principalId: string; headers: Headers; responseHeaders: Headers }>()
   .create({ isDev: false });
@@ -41,8 +91,19 @@ const withKey = (options: IdempotencyOptions) =>
 
 const router = t.router({
   plain: t.procedure.input(input).mutation(({ ctx, input }) => ctx.db.transaction((tx) => createOrder(tx, input))),
+  // The plain handler in the transaction the middleware uses (BEGIN shares the first statement's round trip).
+  plainPipelined: t.procedure
+    .input(input)
+    .mutation(({ ctx, input }) => pipelinedTransaction(ctx.db, (tx) => createOrder(tx, input))),
   idempotent: withKey({}),
   idempotentAlwaysFastPath: withKey({ fastPath: true }),
+  transferPlain: t.procedure
+    .input(transferInput)
+    .mutation(({ ctx, input }) => ctx.db.transaction((tx) => createTransfer(tx, input))),
+  transferIdempotent: t.procedure
+    .input(transferInput)
+    .concat(idempotent({}))
+    .mutation(({ ctx, input }) => createTransfer(ctx.tx, input)),
 });
 
 const server = http.createServer(

@@ -15,15 +15,17 @@ const text = (x: number, y: number, s: string, extra = "", size = 12) =>
   parts.push(`<text x="${x}" y="${y}" font-family="sans-serif" font-size="${size}" ${extra}>${s}</text>`);
 
 // Left: throughput ratios with the 0.90 goal line.
-text(20, 24, "Idempotent / plain throughput (orders.create)", 'font-weight="bold"');
+text(20, 24, "Idempotent / plain throughput", 'font-weight="bold"');
 const bars: [string, number | undefined][] = [
-  ["CPU-bound (sync commit off)", cpu?.throughputRatio],
-  ["durable (sync commit on)", durable?.throughputRatio],
+  ["orders, CPU-bound", cpu?.throughputRatio],
+  ["orders, durable commits", durable?.throughputRatio],
+  ["transfers, CPU-bound", cpu?.transferThroughputRatio],
+  ["transfers, durable commits", durable?.transferThroughputRatio],
 ];
 const barX = 200;
 const barW = 160;
 bars.forEach(([label, value], i) => {
-  const y = 44 + i * 34;
+  const y = 40 + i * 30;
   text(20, y + 15, label);
   parts.push(`<rect x="${barX}" y="${y}" width="${barW}" height="22" fill="#eee"/>`);
   if (value !== undefined) {
@@ -33,9 +35,9 @@ bars.forEach(([label, value], i) => {
 });
 const goalX = barX + 0.9 * barW;
 parts.push(
-  `<line x1="${goalX}" y1="38" x2="${goalX}" y2="${44 + bars.length * 34}" stroke="#d33" stroke-dasharray="4 3"/>`,
+  `<line x1="${goalX}" y1="34" x2="${goalX}" y2="${40 + bars.length * 30}" stroke="#d33" stroke-dasharray="4 3"/>`,
 );
-text(goalX - 20, 124, "goal 0.90", 'fill="#d33"');
+text(goalX - 20, 172, "goal 0.90", 'fill="#d33"');
 
 // Right: latency by key-table size.
 const sizes = keyTable?.bySize ?? [];
@@ -54,7 +56,7 @@ text(chartX + 20, 168, "■ new key   ", 'fill="#3b6fd8"');
 text(chartX + 110, 168, "■ replay (ms)", 'fill="#8fb0ee"');
 
 const title =
-  "Oncely benchmarks: idempotent / plain throughput against the 0.90 goal, and p50 latency by key-table size";
+  "Oncely benchmarks: idempotent / plain throughput (orders and transfers) against the 0.90 goal, and p50 latency by key-table size";
 const svg = `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="title" width="${W}" height="180" viewBox="0 0 ${W} 180">
 <title id="title">${title}</title>
 <rect width="100%" height="100%" fill="white"/>

@@ -1,5 +1,5 @@
-// `pnpm bench` (engine part): idempotent vs plain orders.create throughput, replay vs first
-// execution latency, and the raw driver transaction rate for the same writes. One run, on
+// `pnpm bench` (engine part): idempotent vs plain throughput for an order and for a ledger
+// transfer, replay vs first execution latency, and the raw driver transaction rate. One run, on
 // loopback, bounded in time; ratios are taken within a round so machine noise cancels.
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
@@ -11,8 +11,8 @@ import { type EngineResult, writeResult, writeSection } from "./results";
 
 const { values: args } = parseArgs({
   options: {
-    duration: { type: "string", default: "8" },
-    rounds: { type: "string", default: "3" },
+    duration: { type: "string", default: "5" },
+    rounds: { type: "string", default: "5" },
     connections: { type: "string", default: "32" },
     samples: { type: "string", default: "300" },
     // "on": durable commits, as deployed. "off": commits skip the WAL flush, so the run is
@@ -25,25 +25,51 @@ const rounds = Number(args.rounds);
 const connections = Number(args.connections);
 const samples = Number(args.samples);
 const synchronousCommit = args["synchronous-commit"] === "off" ? "off" : "on";
-const VARIANTS = ["plain", "idempotent", "idempotentAlwaysFastPath"] as const;
-type Variant = (typeof VARIANTS)[number];
+
+// Each measured variant and the plain one it is compared with (the same handler, no middleware).
+const VARIANTS = {
+  plain: { baseline: "plain", label: "orders: plain (the handler in `db.transaction`, no middleware)" },
+  plainPipelined: { baseline: "plain", label: "orders: plain, BEGIN pipelined like the middleware's" },
+  idempotent: { baseline: "plain", label: "orders: **idempotent** (default: fast path only for keys seen before)" },
+  idempotentAlwaysFastPath: { baseline: "plain", label: "orders: idempotent, fast path for every key" },
+  transferPlain: { baseline: "transferPlain", label: "transfers: plain (no middleware)" },
+  transferIdempotent: { baseline: "transferPlain", label: "transfers: **idempotent**" },
+} as const;
+type Variant = keyof typeof VARIANTS;
+const NAMES = Object.keys(VARIANTS) as Variant[];
 
 const env = await startBenchEnvironment({ synchronous_commit: synchronousCommit });
 try {
-  const body = JSON.stringify({ accountId: env.accountId, amount: 1999, currency: "USD" });
+  const orderBody = JSON.stringify({ accountId: env.accountId, amount: 1999, currency: "USD" });
+  const accounts = env.transferAccountIds;
+  const pick = () => accounts[Math.floor(Math.random() * accounts.length)] as string;
+  const transferBody = () => {
+    const fromAccountId = pick();
+    let toAccountId = pick();
+    while (toAccountId === fromAccountId) toAccountId = pick();
+    return JSON.stringify({ fromAccountId, toAccountId, amount: 1999, currency: "USD" });
+  };
   const load = (variant: Variant, seconds: number) =>
-    loadWithNewKeys({ url: `${env.base}/${variant}`, body, connections, seconds });
+    loadWithNewKeys({
+      url: `${env.base}/${variant}`,
+      body: variant.startsWith("transfer") ? transferBody : orderBody,
+      connections,
+      seconds,
+    });
 
-  for (const variant of VARIANTS) await load(variant, 2); // warm up JIT, pools, caches
+  for (const variant of NAMES) await load(variant, 2); // warm up JIT, pools, caches
 
-  const throughput: Record<Variant, number[]> = { plain: [], idempotent: [], idempotentAlwaysFastPath: [] };
+  const perVariant = () => Object.fromEntries(NAMES.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
+  const throughput = perVariant();
   // CPU (server + PostgreSQL) per answered request: steadier than req/s on a shared machine.
-  const cpuPerRequest: Record<Variant, number[]> = { plain: [], idempotent: [], idempotentAlwaysFastPath: [] };
-  const serverCpuPerRequest: Record<Variant, number[]> = { plain: [], idempotent: [], idempotentAlwaysFastPath: [] };
-  const ratios: Record<Exclude<Variant, "plain">, number[]> = { idempotent: [], idempotentAlwaysFastPath: [] };
+  const cpuPerRequest = perVariant();
+  const serverCpuPerRequest = perVariant();
+  const ratios = perVariant(); // req/s over the baseline's in the same round
   for (let round = 0; round < rounds; round++) {
     const perRound = {} as Record<Variant, number>;
-    for (const variant of VARIANTS) {
+    // Every other round runs the variants in reverse, so a drift in machine speed during a
+    // round favours no variant.
+    for (const variant of round % 2 === 0 ? NAMES : [...NAMES].reverse()) {
       const cpuBefore = env.cpuMs();
       const result = await load(variant, duration);
       const cpuAfter = env.cpuMs();
@@ -56,16 +82,17 @@ try {
       cpuPerRequest[variant].push(cpuUsed / result["2xx"]);
       serverCpuPerRequest[variant].push((cpuAfter.server - cpuBefore.server) / result["2xx"]);
     }
-    ratios.idempotent.push(perRound.idempotent / perRound.plain);
-    ratios.idempotentAlwaysFastPath.push(perRound.idempotentAlwaysFastPath / perRound.plain);
+    for (const variant of NAMES) ratios[variant].push(perRound[variant] / perRound[VARIANTS[variant].baseline]);
     process.stderr.write(`round ${round + 1}: ${JSON.stringify(perRound)}\n`);
   }
+  const ratio = (v: Variant) => median(ratios[v]);
+  const cpuRatio = (v: Variant) => median(cpuPerRequest[VARIANTS[v].baseline]) / median(cpuPerRequest[v]);
 
   // Latency, one request at a time: first executions with new keys, then replays of them.
   const latency = async (variant: Variant) => {
     const keys = Array.from({ length: samples }, () => randomUUID());
     const time = async (key: string) => {
-      const { ms, status } = await timedCall(`${env.base}/${variant}`, key, body);
+      const { ms, status } = await timedCall(`${env.base}/${variant}`, key, orderBody);
       if (status !== 200) throw new Error(`${variant}: HTTP ${status}`);
       return ms;
     };
@@ -88,14 +115,16 @@ Command: \`pnpm bench\` (\`bench/src/engine.ts --duration ${duration} --rounds $
 Date: ${new Date().toISOString().slice(0, 10)}. Machine: ${describeMachine(env.postgresVersion)}.
 Server: one Node process, pool of 10; PostgreSQL embedded, fsync on, **synchronous_commit ${synchronousCommit}**;
 load from autocannon in the bench process, ${connections} connections, on loopback, all on the same 2 cores.
-Every request carries a new Idempotency-Key. Ratios are computed within each round, then the median is taken.
+Every request carries a new Idempotency-Key. Each round runs every variant for ${duration} s (in reverse
+order every other round); ratios are computed within each round, then the median over rounds is taken.
+Orders: one read and one insert (the lightest mutation: the middleware's fixed cost shows most).
+Transfers: @oncely/api's transfer work (account read, row locks, two ledger entries, two balances,
+the transfer row) between random pairs of ${env.transferAccountIds.length} accounts.
 
-| variant | req/s per round | median ratio to plain |
+| variant | req/s per round | median ratio to its plain |
 | --- | --- | --- |
-| plain (same handler in a transaction, no middleware) | ${throughput.plain.map((n) => fmt(n)).join(", ")} | 1.00 |
-| idempotent (default: fast path only for keys seen before) | ${throughput.idempotent.map((n) => fmt(n)).join(", ")} | **${fmt(median(ratios.idempotent), 2)}** |
-| idempotent, fast path for every key | ${throughput.idempotentAlwaysFastPath.map((n) => fmt(n)).join(", ")} | ${fmt(median(ratios.idempotentAlwaysFastPath), 2)} |
-| raw driver (postgres.js, BEGIN + SELECT + INSERT + COMMIT, ${connections} workers, pool 10) | ${fmt(rawRate)} tx/s | ${fmt(rawRate / median(throughput.plain), 2)} × plain (the limit) |
+${NAMES.map((v) => `| ${VARIANTS[v].label} | ${throughput[v].map((n) => fmt(n)).join(", ")} | ${VARIANTS[v].baseline === v ? "1.00" : `**${fmt(ratio(v), 2)}**`} |`).join("\n")}
+| raw driver (postgres.js, BEGIN + SELECT + INSERT + COMMIT, ${connections} workers, pool 10) | ${fmt(rawRate)} tx/s | ${fmt(rawRate / median(throughput.plain), 2)} × orders plain (the limit) |
 
 CPU time per answered request (bench server + every PostgreSQL process, median over rounds):
 less sensitive than req/s to other work on the machine; "plain / variant" estimates the
@@ -103,13 +132,13 @@ throughput ratio when CPU is the limit.
 
 | variant | CPU per request | of which Node server | of which PostgreSQL | plain / variant |
 | --- | --- | --- | --- | --- |
-${VARIANTS.map((v) => {
+${NAMES.map((v) => {
   const all = median(cpuPerRequest[v]);
   const node = median(serverCpuPerRequest[v]);
-  return `| ${v} | ${fmt(all, 3)} ms | ${fmt(node, 3)} ms | ${fmt(all - node, 3)} ms | ${fmt(median(cpuPerRequest.plain) / all, 2)} |`;
+  return `| ${v} | ${fmt(all, 3)} ms | ${fmt(node, 3)} ms | ${fmt(all - node, 3)} ms | ${fmt(cpuRatio(v), 2)} |`;
 }).join("\n")}
 
-| latency, one request at a time (${samples} samples) | first execution p50 | replay p50 | replay / first |
+| latency, orders, one request at a time (${samples} samples) | first execution p50 | replay p50 | replay / first |
 | --- | --- | --- | --- |
 | default | ${fmt(defaultLatency.first, 2)} ms | ${fmt(defaultLatency.replay, 2)} ms | **${fmt(defaultLatency.replay / defaultLatency.first, 2)}** |
 | fast path for every key | ${fmt(alwaysLatency.first, 2)} ms | ${fmt(alwaysLatency.replay, 2)} ms | ${fmt(alwaysLatency.replay / alwaysLatency.first, 2)} |
@@ -117,9 +146,12 @@ ${VARIANTS.map((v) => {
   process.stdout.write(markdown);
   writeSection(`engine-sync-${synchronousCommit}`, markdown);
   writeResult(`engine-sync-${synchronousCommit}`, {
-    throughputRatio: median(ratios.idempotent),
-    cpuRatio: median(cpuPerRequest.plain) / median(cpuPerRequest.idempotent),
-    alwaysFastPathRatio: median(ratios.idempotentAlwaysFastPath),
+    throughputRatio: ratio("idempotent"),
+    cpuRatio: cpuRatio("idempotent"),
+    alwaysFastPathRatio: ratio("idempotentAlwaysFastPath"),
+    pipelinedPlainRatio: ratio("plainPipelined"),
+    transferThroughputRatio: ratio("transferIdempotent"),
+    transferCpuRatio: cpuRatio("transferIdempotent"),
     replayOverFirst: defaultLatency.replay / defaultLatency.first,
     rawOverPlain: rawRate / median(throughput.plain),
   } satisfies EngineResult);

@@ -13,6 +13,8 @@ export interface BenchEnvironment {
   db: DbClient;
   principalId: string;
   accountId: string;
+  /** alice's USD accounts for the transfer load: pairs drawn at random rarely wait on each other's row locks. */
+  transferAccountIds: string[];
   postgresVersion: string;
   /** Base URL of the bench server's tRPC endpoint. */
   base: string;
@@ -20,6 +22,8 @@ export interface BenchEnvironment {
   cpuMs: () => { server: number; postgres: number };
   stop: () => Promise<void>;
 }
+
+const TRANSFER_ACCOUNTS = 2048;
 
 /**
  * A throwaway embedded PostgreSQL with the migrated, seeded bench database, and the bench
@@ -50,6 +54,10 @@ export async function startBenchEnvironment(settings: Record<string, string | nu
     const [alice] = await db.sql<{ principal: string; account: string }[]>`
       SELECT p.id AS principal, a.id AS account FROM principals p JOIN accounts a ON a.principal_id = p.id
       WHERE p.name = 'alice' AND a.kind = 'customer' ORDER BY a.name LIMIT 1`;
+    const transferAccounts = await db.sql<{ id: string }[]>`
+      INSERT INTO accounts (principal_id, name, kind, currency, balance)
+      SELECT ${alice?.principal ?? null}, 'bench ' || n, 'customer', 'USD', 1000000000000
+      FROM generate_series(1, ${TRANSFER_ACCOUNTS}) AS n RETURNING id`;
     const [version] = await db.sql<{ server_version: string }[]>`SHOW server_version`;
     if (!alice || !version) throw new Error("seeding the bench database failed");
 
@@ -72,6 +80,7 @@ export async function startBenchEnvironment(settings: Record<string, string | nu
       db,
       principalId: alice.principal,
       accountId: alice.account,
+      transferAccountIds: transferAccounts.map((a) => a.id),
       postgresVersion: `PostgreSQL ${version.server_version}`,
       base: `http://127.0.0.1:${port}/trpc`,
       cpuMs: () => clusterCpuMs(child.pid ?? 0, dataDir),

@@ -2,17 +2,28 @@ import { randomUUID } from "node:crypto";
 import autocannon from "autocannon";
 
 /** Load with autocannon where every request carries a new Idempotency-Key. */
-export function loadWithNewKeys(options: { url: string; body: string; connections: number; seconds: number }) {
+export function loadWithNewKeys(options: {
+  url: string;
+  /** The request body, or a function giving each request its own. */
+  body: string | (() => string);
+  connections: number;
+  seconds: number;
+}) {
+  const { body } = options;
   return autocannon({
     url: options.url,
     method: "POST",
     connections: options.connections,
     duration: options.seconds,
     headers: { "content-type": "application/json" },
-    body: options.body,
+    body: typeof body === "string" ? body : body(),
     requests: [
       {
-        setupRequest: (req) => ({ ...req, headers: { ...req.headers, "idempotency-key": randomUUID() } }),
+        setupRequest: (req) => ({
+          ...req,
+          headers: { ...req.headers, "idempotency-key": randomUUID() },
+          ...(typeof body === "string" ? {} : { body: body() }),
+        }),
       },
     ],
   });

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { canonicalJson, fingerprintRequest } from "./fingerprint";
 
@@ -27,5 +28,10 @@ describe("fingerprintRequest", () => {
     expect(fingerprintRequest("orders.create", { amount: 2 })).not.toBe(base);
     expect(fingerprintRequest("orders.create", { amount: "1" })).not.toBe(base);
     expect(base).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("is SHA-256 of the path, a newline and the canonical JSON (keys stored before stay comparable)", () => {
+    const expected = createHash("sha256").update('orders.create\n{"amount":1,"currency":"USD"}').digest("hex");
+    expect(fingerprintRequest("orders.create", { currency: "USD", amount: 1 })).toBe(expected);
   });
 });

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 /**
  * JSON with object keys sorted at every depth, so `{a,b}` and `{b,a}` are one request.
@@ -17,5 +17,6 @@ export function canonicalJson(value: unknown): string {
 
 /** SHA-256 (hex) over the procedure path and the canonical JSON of the parsed input. */
 export function fingerprintRequest(path: string, input: unknown): string {
-  return createHash("sha256").update(path).update("\n").update(canonicalJson(input)).digest("hex");
+  // One-shot hash: cheaper per request than a Hash object (Node >= 20.12).
+  return hash("sha256", `${path}\n${canonicalJson(input)}`, "hex");
 }
