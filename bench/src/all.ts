@@ -7,6 +7,7 @@ const here = import.meta.dirname;
 const steps: [string, string[]][] = [
   ["engine, CPU-bound", [path.join(here, "engine.ts"), "--synchronous-commit", "off"]],
   ["engine, durable", [path.join(here, "engine.ts"), "--synchronous-commit", "on"]],
+  ["engine, statement by statement", [path.join(here, "statements.ts")]],
   ["key table, storm, sweeper", [path.join(here, "keyTable.ts")]],
   ["chart", [path.join(here, "chart.ts")]],
 ];

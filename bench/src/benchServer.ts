@@ -17,6 +17,7 @@ import {
   type Transaction,
 } from "@oncely/db";
 import { type IdempotencyOptions, idempotent } from "@oncely/idempotency";
+import { claimKey, storeResponse } from "@oncely/idempotency/store";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { z } from "zod";
@@ -89,7 +90,34 @@ const withKey = (options: IdempotencyOptions) =>
     .concat(idempotent(options))
     .mutation(({ ctx, input }) => createOrder(ctx.tx, input));
 
+/**
+ * The plain order handler plus some of the statements the middleware adds, without the
+ * middleware: how much of the cost each statement is (bench/src/statements.ts).
+ */
+const withEngineStatements = (statements: { claim: boolean; savepoint: boolean; storeAnswer: boolean }) =>
+  t.procedure.input(input).mutation(({ ctx, input }) =>
+    pipelinedTransaction(ctx.db, async (tx, sql) => {
+      const ref = { principalId: ctx.principalId, key: ctx.headers.get("idempotency-key") ?? "" };
+      const first: Promise<unknown>[] = [];
+      if (statements.claim) {
+        const claim = { requestPath: "statements", fingerprint: "0".repeat(64), ttlSeconds: 86400, now: null };
+        first.push(claimKey(sql, { ...ref, ...claim, lockTimeoutMs: 5000 }));
+      }
+      if (statements.savepoint) first.push(sql.unsafe("SAVEPOINT oncely_handler").simple().execute());
+      await Promise.all(first);
+      const order = await createOrder(tx, input);
+      if (statements.storeAnswer) {
+        storeResponse(sql, { ...ref, responseStatus: 200, responseBody: JSON.stringify(order) }).catch(() => {});
+      }
+      return order;
+    }),
+  );
+
 const router = t.router({
+  statementsSavepoint: withEngineStatements({ claim: false, savepoint: true, storeAnswer: false }),
+  statementsClaim: withEngineStatements({ claim: true, savepoint: false, storeAnswer: false }),
+  statementsClaimSavepoint: withEngineStatements({ claim: true, savepoint: true, storeAnswer: false }),
+  statementsAll: withEngineStatements({ claim: true, savepoint: true, storeAnswer: true }),
   plain: t.procedure.input(input).mutation(({ ctx, input }) => ctx.db.transaction((tx) => createOrder(tx, input))),
   // The plain handler in the transaction the middleware uses (BEGIN shares the first statement's round trip).
   plainPipelined: t.procedure
