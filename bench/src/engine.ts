@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { startBenchEnvironment } from "./environment";
-import { loadWithNewKeys, timedCall } from "./load";
+import { loadWithNewKeys, measureRounds, type RoundSample, timedCall } from "./load";
 import { describeMachine, median, percentile } from "./machine";
 import { type EngineResult, writeResult, writeSection } from "./results";
 
@@ -59,34 +59,25 @@ try {
 
   for (const variant of NAMES) await load(variant, 2); // warm up JIT, pools, caches
 
-  const perVariant = () => Object.fromEntries(NAMES.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
-  const throughput = perVariant();
+  const measured = await measureRounds({
+    variants: NAMES,
+    rounds,
+    cpuMs: env.cpuMs,
+    load: (variant) => load(variant, duration),
+    onRound: (round, thisRound) => {
+      const rates = Object.fromEntries(NAMES.map((v) => [v, Math.round(thisRound[v].requestsPerSecond)]));
+      process.stderr.write(`round ${round + 1}: ${JSON.stringify(rates)}\n`);
+    },
+  });
+  const series = (v: Variant, of: keyof RoundSample) => measured[v].map((sample) => sample[of]);
+  // req/s over the baseline's in the same round, median over rounds
+  const ratio = (v: Variant) =>
+    median(
+      measured[v].map((s, i) => s.requestsPerSecond / (measured[VARIANTS[v].baseline][i]?.requestsPerSecond ?? 0)),
+    );
   // CPU (server + PostgreSQL) per answered request: steadier than req/s on a shared machine.
-  const cpuPerRequest = perVariant();
-  const serverCpuPerRequest = perVariant();
-  const ratios = perVariant(); // req/s over the baseline's in the same round
-  for (let round = 0; round < rounds; round++) {
-    const perRound = {} as Record<Variant, number>;
-    // Every other round runs the variants in reverse, so a drift in machine speed during a
-    // round favours no variant.
-    for (const variant of round % 2 === 0 ? NAMES : [...NAMES].reverse()) {
-      const cpuBefore = env.cpuMs();
-      const result = await load(variant, duration);
-      const cpuAfter = env.cpuMs();
-      const cpuUsed = cpuAfter.server - cpuBefore.server + cpuAfter.postgres - cpuBefore.postgres;
-      if (result.non2xx > 0 || result.errors > 0) {
-        throw new Error(`${variant}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
-      }
-      perRound[variant] = result.requests.average;
-      throughput[variant].push(result.requests.average);
-      cpuPerRequest[variant].push(cpuUsed / result["2xx"]);
-      serverCpuPerRequest[variant].push((cpuAfter.server - cpuBefore.server) / result["2xx"]);
-    }
-    for (const variant of NAMES) ratios[variant].push(perRound[variant] / perRound[VARIANTS[variant].baseline]);
-    process.stderr.write(`round ${round + 1}: ${JSON.stringify(perRound)}\n`);
-  }
-  const ratio = (v: Variant) => median(ratios[v]);
-  const cpuRatio = (v: Variant) => median(cpuPerRequest[VARIANTS[v].baseline]) / median(cpuPerRequest[v]);
+  const cpuPerRequest = (v: Variant) => median(series(v, "cpuPerRequest"));
+  const cpuRatio = (v: Variant) => cpuPerRequest(VARIANTS[v].baseline) / cpuPerRequest(v);
 
   // Latency, one request at a time: first executions with new keys, then replays of them.
   const latency = async (variant: Variant) => {
@@ -123,8 +114,13 @@ the transfer row) between random pairs of ${env.transferAccountIds.length} accou
 
 | variant | req/s per round | median ratio to its plain |
 | --- | --- | --- |
-${NAMES.map((v) => `| ${VARIANTS[v].label} | ${throughput[v].map((n) => fmt(n)).join(", ")} | ${VARIANTS[v].baseline === v ? "1.00" : `**${fmt(ratio(v), 2)}**`} |`).join("\n")}
-| raw driver (postgres.js, BEGIN + SELECT + INSERT + COMMIT, ${connections} workers, pool 10) | ${fmt(rawRate)} tx/s | ${fmt(rawRate / median(throughput.plain), 2)} × orders plain (the limit) |
+${NAMES.map(
+  (v) =>
+    `| ${VARIANTS[v].label} | ${series(v, "requestsPerSecond")
+      .map((n) => fmt(n))
+      .join(", ")} | ${VARIANTS[v].baseline === v ? "1.00" : `**${fmt(ratio(v), 2)}**`} |`,
+).join("\n")}
+| raw driver (postgres.js, BEGIN + SELECT + INSERT + COMMIT, ${connections} workers, pool 10) | ${fmt(rawRate)} tx/s | ${fmt(rawRate / median(series("plain", "requestsPerSecond")), 2)} × orders plain (the limit) |
 
 CPU time per answered request (bench server + every PostgreSQL process, median over rounds):
 less sensitive than req/s to other work on the machine; "plain / variant" estimates the
@@ -133,8 +129,8 @@ throughput ratio when CPU is the limit.
 | variant | CPU per request | of which Node server | of which PostgreSQL | plain / variant |
 | --- | --- | --- | --- | --- |
 ${NAMES.map((v) => {
-  const all = median(cpuPerRequest[v]);
-  const node = median(serverCpuPerRequest[v]);
+  const all = cpuPerRequest(v);
+  const node = median(series(v, "serverCpuPerRequest"));
   return `| ${v} | ${fmt(all, 3)} ms | ${fmt(node, 3)} ms | ${fmt(all - node, 3)} ms | ${fmt(cpuRatio(v), 2)} |`;
 }).join("\n")}
 
@@ -153,7 +149,7 @@ ${NAMES.map((v) => {
     transferThroughputRatio: ratio("transferIdempotent"),
     transferCpuRatio: cpuRatio("transferIdempotent"),
     replayOverFirst: defaultLatency.replay / defaultLatency.first,
-    rawOverPlain: rawRate / median(throughput.plain),
+    rawOverPlain: rawRate / median(series("plain", "requestsPerSecond")),
   } satisfies EngineResult);
 } finally {
   await env.stop();

@@ -54,12 +54,12 @@ export async function startBenchEnvironment(settings: Record<string, string | nu
     const [alice] = await db.sql<{ principal: string; account: string }[]>`
       SELECT p.id AS principal, a.id AS account FROM principals p JOIN accounts a ON a.principal_id = p.id
       WHERE p.name = 'alice' AND a.kind = 'customer' ORDER BY a.name LIMIT 1`;
-    const transferAccounts = await db.sql<{ id: string }[]>`
-      INSERT INTO accounts (principal_id, name, kind, currency, balance)
-      SELECT ${alice?.principal ?? null}, 'bench ' || n, 'customer', 'USD', 1000000000000
-      FROM generate_series(1, ${TRANSFER_ACCOUNTS}) AS n RETURNING id`;
     const [version] = await db.sql<{ server_version: string }[]>`SHOW server_version`;
     if (!alice || !version) throw new Error("seeding the bench database failed");
+    const transferAccounts = await db.sql<{ id: string }[]>`
+      INSERT INTO accounts (principal_id, name, kind, currency, balance)
+      SELECT ${alice.principal}, 'bench ' || n, 'customer', 'USD', 1000000000000
+      FROM generate_series(1, ${TRANSFER_ACCOUNTS}) AS n RETURNING id`;
 
     server = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "benchServer.ts")], {
       env: { ...process.env, DATABASE_URL: url, BENCH_PRINCIPAL_ID: alice.principal },

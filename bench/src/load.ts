@@ -40,3 +40,49 @@ export async function timedCall(url: string, key: string, body: string): Promise
   await response.arrayBuffer();
   return { ms: performance.now() - t0, status: response.status };
 }
+
+/** What one variant did in one round. */
+export interface RoundSample {
+  requestsPerSecond: number;
+  /** CPU of the bench server and every PostgreSQL process, per answered request (ms). */
+  cpuPerRequest: number;
+  serverCpuPerRequest: number;
+}
+
+/**
+ * Loads every variant once per round and samples its throughput and CPU per request. Every
+ * other round runs the variants in reverse, so a drift in machine speed during a round favours
+ * none. Any non-2xx answer or error fails the run. Returns each variant's samples, one per
+ * round, in round order (so ratios can be taken within a round).
+ */
+export async function measureRounds<V extends string>(options: {
+  variants: readonly V[];
+  rounds: number;
+  cpuMs: () => { server: number; postgres: number };
+  load: (variant: V) => Promise<autocannon.Result>;
+  onRound?: (round: number, samples: Record<V, RoundSample>) => void;
+}): Promise<Record<V, RoundSample[]>> {
+  const { variants, rounds, cpuMs, load } = options;
+  const all = Object.fromEntries(variants.map((v) => [v, [] as RoundSample[]])) as Record<V, RoundSample[]>;
+  for (let round = 0; round < rounds; round++) {
+    const thisRound = {} as Record<V, RoundSample>;
+    for (const variant of round % 2 === 0 ? variants : [...variants].reverse()) {
+      const before = cpuMs();
+      const result = await load(variant);
+      const after = cpuMs();
+      if (result.non2xx > 0 || result.errors > 0) {
+        throw new Error(`${variant}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+      }
+      const server = after.server - before.server;
+      const postgres = after.postgres - before.postgres;
+      thisRound[variant] = {
+        requestsPerSecond: result.requests.average,
+        cpuPerRequest: (server + postgres) / result["2xx"],
+        serverCpuPerRequest: server / result["2xx"],
+      };
+    }
+    for (const variant of variants) all[variant].push(thisRound[variant]);
+    options.onRound?.(round, thisRound);
+  }
+  return all;
+}

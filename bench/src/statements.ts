@@ -6,7 +6,7 @@
 // difference of a tenth of a millisecond is only visible that way.
 import { parseArgs } from "node:util";
 import { startBenchEnvironment } from "./environment";
-import { loadWithNewKeys } from "./load";
+import { loadWithNewKeys, measureRounds } from "./load";
 import { describeMachine, median } from "./machine";
 import { writeSection } from "./results";
 
@@ -39,19 +39,14 @@ try {
     loadWithNewKeys({ url: `${env.base}/${variant}`, body, connections, seconds });
   for (const variant of NAMES) await load(variant, 2); // warm up
 
-  const cpu = Object.fromEntries(NAMES.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
-  for (let round = 0; round < rounds; round++) {
-    for (const variant of round % 2 === 0 ? NAMES : [...NAMES].reverse()) {
-      const before = env.cpuMs();
-      const result = await load(variant, duration);
-      const after = env.cpuMs();
-      if (result.non2xx > 0 || result.errors > 0) {
-        throw new Error(`${variant}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
-      }
-      cpu[variant].push((after.server - before.server + after.postgres - before.postgres) / result["2xx"]);
-    }
-  }
-  const base = median(cpu.plainPipelined);
+  const samples = await measureRounds({
+    variants: NAMES,
+    rounds,
+    cpuMs: env.cpuMs,
+    load: (variant) => load(variant, duration),
+  });
+  const cpu = (v: Variant) => median(samples[v].map((s) => s.cpuPerRequest));
+  const base = cpu("plainPipelined");
   const markdown = `
 ## Where the cost goes: the middleware's statements one by one
 
@@ -63,7 +58,7 @@ without the middleware; ${rounds} rounds of ${duration} s per variant, interleav
 
 | variant | CPU per request | more than the plain handler |
 | --- | --- | --- |
-${NAMES.map((v) => `| ${VARIANTS[v]} | ${median(cpu[v]).toFixed(3)} ms | ${v === "plainPipelined" ? "—" : `${(median(cpu[v]) - base).toFixed(3)} ms`} |`).join("\n")}
+${NAMES.map((v) => `| ${VARIANTS[v]} | ${cpu(v).toFixed(3)} ms | ${v === "plainPipelined" ? "—" : `${(cpu(v) - base).toFixed(3)} ms`} |`).join("\n")}
 `;
   process.stdout.write(markdown);
   writeSection("engine-statements", markdown);

@@ -12,7 +12,7 @@ export {
 export { ApiError, type ApiErrorCode, type StoredErrorCode } from "./errors";
 export { type ApiHandlerOptions, createFetchHandler, createNodeHandler, MAX_BODY_BYTES } from "./http";
 export { checkInvariants, type InvariantName, type InvariantViolation } from "./invariants";
-export { type Movement, type MovementEntry, postMovement } from "./ledger";
+export { postMovement } from "./ledger";
 export { createDatabaseMailSink, type MailMessage, type MailSink } from "./mailSink";
 export { MAX_AMOUNT } from "./money";
 export {

@@ -26,21 +26,6 @@ export interface DbClient {
 }
 
 /**
- * The postgres.js transaction under a drizzle transaction. Lets a caller send several
- * statements in one round trip (postgres.js pipelines queries on one connection in the order
- * they are executed), which drizzle's lazy query builders cannot promise.
- * Relies on drizzle's PostgresJsSession keeping its client in `session.client` (pinned
- * drizzle-orm 0.45; a test in this package fails if that changes).
- */
-export function rawTransactionSql(tx: Transaction): postgres.TransactionSql {
-  const client = (tx as unknown as { session?: { client?: postgres.TransactionSql } }).session?.client;
-  if (!client || typeof client.savepoint !== "function") {
-    throw new Error("rawTransactionSql: not a drizzle postgres-js transaction");
-  }
-  return client;
-}
-
-/**
  * `db.transaction(fn)` without the round trip of waiting for BEGIN: the transaction's first
  * statements are written behind BEGIN on the same connection (the patched driver's
  * `begin('pipelined')`, patches/postgres@3.4.9.patch). `fn` gets the drizzle transaction and

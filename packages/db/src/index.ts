@@ -7,7 +7,6 @@ export {
   type DbClientOptions,
   pipelinedTransaction,
   type Queryable,
-  rawTransactionSql,
   type Transaction,
 } from "./client";
 export { DbError, type DbErrorCode } from "./errors";

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { type Database, rawTransactionSql, type Transaction } from "@oncely/db";
+import { type Database, pipelinedTransaction, type Transaction } from "@oncely/db";
 import { initTRPC } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { canonicalJson, fingerprintRequest } from "./fingerprint";
@@ -65,8 +65,7 @@ export class PhaseRunner {
    */
   async atomic<T>(name: string, fn: (tx: Transaction) => Promise<T>): Promise<T> {
     if (name in this.finished) return this.finished[name] as T;
-    const value = await this.db.transaction(async (tx) => {
-      const sql = rawTransactionSql(tx);
+    const value = await pipelinedTransaction(this.db, async (tx, sql) => {
       if (!(await holdLease(sql, { ...this.ref, ...this.lease }))) throw new LeaseLostError();
       const result = await fn(tx);
       const phaseState = canonicalJson({ ...this.finished, [name]: result ?? null });
