@@ -21,6 +21,7 @@ import { claimKey, storeResponse } from "@oncely/idempotency/store";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { z } from "zod";
+import { insertKeyRowWithAnswer } from "./keyRowFloor";
 
 const url = process.env.DATABASE_URL;
 const principalId = process.env.BENCH_PRINCIPAL_ID;
@@ -94,7 +95,13 @@ const withKey = (options: IdempotencyOptions) =>
  * The plain order handler plus some of the statements the middleware adds, without the
  * middleware: how much of the cost each statement is (bench/src/statements.ts).
  */
-const withEngineStatements = (statements: { claim: boolean; savepoint: boolean; storeAnswer: boolean }) =>
+const withEngineStatements = (statements: {
+  claim: boolean;
+  savepoint: boolean;
+  storeAnswer: boolean;
+  /** Instead of all three: only the key row, answer included, INSERTed with COMMIT. */
+  rowAtCommit?: boolean;
+}) =>
   t.procedure.input(input).mutation(({ ctx, input }) =>
     pipelinedTransaction(ctx.db, async (tx, sql) => {
       const ref = { principalId: ctx.principalId, key: ctx.headers.get("idempotency-key") ?? "" };
@@ -106,6 +113,10 @@ const withEngineStatements = (statements: { claim: boolean; savepoint: boolean; 
       if (statements.savepoint) first.push(sql.unsafe("SAVEPOINT oncely_handler").simple().execute());
       await Promise.all(first);
       const order = await createOrder(tx, input);
+      if (statements.rowAtCommit) {
+        const row = { responseStatus: 200, responseBody: JSON.stringify(order) };
+        insertKeyRowWithAnswer(sql, { ...ref, requestPath: "statements", ...row }).catch(() => {});
+      }
       if (statements.storeAnswer) {
         storeResponse(sql, { ...ref, responseStatus: 200, responseBody: JSON.stringify(order) }).catch(() => {});
       }
@@ -114,6 +125,12 @@ const withEngineStatements = (statements: { claim: boolean; savepoint: boolean; 
   );
 
 const router = t.router({
+  statementsRowAtCommit: withEngineStatements({
+    claim: false,
+    savepoint: false,
+    storeAnswer: false,
+    rowAtCommit: true,
+  }),
   statementsSavepoint: withEngineStatements({ claim: false, savepoint: true, storeAnswer: false }),
   statementsClaim: withEngineStatements({ claim: true, savepoint: false, storeAnswer: false }),
   statementsClaimSavepoint: withEngineStatements({ claim: true, savepoint: true, storeAnswer: false }),

@@ -1,10 +1,14 @@
 // `pnpm bench` (statements part): where the middleware's cost goes. The plain order handler
 // runs in the middleware's kind of transaction with some of the statements the middleware
 // adds (the claim, the savepoint, the stored answer), without the middleware itself; the
-// idempotent procedure is measured beside them. CPU per request (server + PostgreSQL), many
-// short rounds with the variants interleaved, median over rounds: on a shared machine a
-// difference of a tenth of a millisecond is only visible that way.
+// idempotent procedure is measured beside them, and so is the floor of any key store kept in
+// the business transaction (one key row, answer included, written with COMMIT). Then the same
+// statements at the driver, without HTTP, tRPC or drizzle around them (driverStatements.ts).
+// CPU per request (server + PostgreSQL), many short rounds with the variants interleaved,
+// median over rounds: on a shared machine a difference of a tenth of a millisecond is only
+// visible that way.
 import { parseArgs } from "node:util";
+import { DRIVER_VARIANTS, type DriverVariant, measureDriverStatements } from "./driverStatements";
 import { startBenchEnvironment } from "./environment";
 import { loadWithNewKeys, measureRounds } from "./load";
 import { describeMachine, median } from "./machine";
@@ -15,14 +19,20 @@ const { values: args } = parseArgs({
     duration: { type: "string", default: "1" },
     rounds: { type: "string", default: "30" },
     connections: { type: "string", default: "32" },
+    "driver-rounds": { type: "string", default: "11" },
+    "driver-transactions": { type: "string", default: "2000" },
   },
 });
 const duration = Number(args.duration);
 const rounds = Number(args.rounds);
 const connections = Number(args.connections);
+const driverRounds = Number(args["driver-rounds"]);
+const driverTransactions = Number(args["driver-transactions"]);
 
 const VARIANTS = {
   plainPipelined: "plain handler (BEGIN pipelined, as the middleware's)",
+  statementsRowAtCommit:
+    "+ one key row with its answer, INSERTed with COMMIT (the floor of any store in the transaction; not an engine)",
   statementsSavepoint: "+ SAVEPOINT",
   statementsClaim: "+ claim (key row INSERT, lock_timeout set and reset)",
   statementsClaimSavepoint: "+ claim + SAVEPOINT (one write with BEGIN)",
@@ -47,18 +57,38 @@ try {
   });
   const cpu = (v: Variant) => median(samples[v].map((s) => s.cpuPerRequest));
   const base = cpu("plainPipelined");
+  const driver = await measureDriverStatements({
+    url: env.url,
+    principalId: env.principalId,
+    accountId: env.accountId,
+    rounds: driverRounds,
+    transactions: driverTransactions,
+    postgresCpuMs: () => env.cpuMs().postgres,
+  });
+  const driverNames = Object.keys(DRIVER_VARIANTS) as DriverVariant[];
+  const orderUs = driver.order.nodeUs + driver.order.postgresUs;
   const markdown = `
 ## Where the cost goes: the middleware's statements one by one
 
-Command: \`pnpm bench\` (\`bench/src/statements.ts --duration ${duration} --rounds ${rounds} --connections ${connections}\`)
+Command: \`pnpm bench\` (\`bench/src/statements.ts --duration ${duration} --rounds ${rounds} --connections ${connections} --driver-rounds ${driverRounds} --driver-transactions ${driverTransactions}\`)
 Date: ${new Date().toISOString().slice(0, 10)}. Machine: ${describeMachine(env.postgresVersion)}.
 synchronous_commit off (CPU-bound). The order handler with some of the middleware's statements and
 without the middleware; ${rounds} rounds of ${duration} s per variant, interleaved; CPU per request
-(server + PostgreSQL), median over rounds. Expect ±0.1 ms of noise on this machine.
+(server + PostgreSQL), median over rounds. Expect ±0.1 ms of noise on this machine. "plain / variant"
+is the throughput ratio CPU allows when CPU is the limit.
 
-| variant | CPU per request | more than the plain handler |
-| --- | --- | --- |
-${NAMES.map((v) => `| ${VARIANTS[v]} | ${cpu(v).toFixed(3)} ms | ${v === "plainPipelined" ? "—" : `${(cpu(v) - base).toFixed(3)} ms`} |`).join("\n")}
+| variant | CPU per request | more than the plain handler | plain / variant |
+| --- | --- | --- | --- |
+${NAMES.map((v) => `| ${VARIANTS[v]} | ${cpu(v).toFixed(3)} ms | ${v === "plainPipelined" ? "—" : `${(cpu(v) - base).toFixed(3)} ms`} | ${(base / cpu(v)).toFixed(2)} |`).join("\n")}
+
+The same statements at the driver (postgres.js in the bench process, no HTTP, tRPC or drizzle):
+${driverTransactions} transactions per variant and round from 10 workers on a pool of 10, ${driverRounds} rounds,
+interleaved; CPU per transaction, median over rounds; "more than the order" is the median of the
+per-round differences.
+
+| variant | Node µs | PostgreSQL µs | more than the order |
+| --- | --- | --- | --- |
+${driverNames.map((v) => `| ${DRIVER_VARIANTS[v]} | ${driver[v].nodeUs.toFixed(0)} | ${driver[v].postgresUs.toFixed(0)} | ${v === "order" ? "—" : `${driver[v].overOrderUs.toFixed(0)} µs (${((100 * driver[v].overOrderUs) / orderUs).toFixed(0)}%)`} |`).join("\n")}
 `;
   process.stdout.write(markdown);
   writeSection("engine-statements", markdown);

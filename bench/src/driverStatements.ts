@@ -1,0 +1,131 @@
+// The middleware's statements measured at the driver: postgres.js in the bench process, no
+// HTTP, tRPC or drizzle around them, so the only cost left is the statements' own (building,
+// sending, parsing, and PostgreSQL's work). Beside them, the floor of any key store kept in
+// the business transaction: one key row, answer included, INSERTed with COMMIT.
+import { randomUUID } from "node:crypto";
+import { claimKey, storeResponse } from "@oncely/idempotency/store";
+import postgres from "postgres";
+import { insertKeyRowWithAnswer } from "./keyRowFloor";
+import { median } from "./machine";
+
+export const DRIVER_VARIANTS = {
+  order: "order transaction: SELECT the account, INSERT the order (BEGIN pipelined)",
+  rowAtCommit: "+ one key row with its answer, INSERTed with COMMIT (the floor; no lock, no savepoint: not an engine)",
+  claim: "+ claim, awaited before the order (key row INSERT, bounded lock wait)",
+  engine: "+ claim + SAVEPOINT + stored answer (UPDATE with COMMIT): the middleware's statements",
+} as const;
+export type DriverVariant = keyof typeof DRIVER_VARIANTS;
+
+export interface DriverCost {
+  /** CPU per transaction in this process (postgres.js), µs. */
+  nodeUs: number;
+  /** CPU per transaction in PostgreSQL, µs. */
+  postgresUs: number;
+  /** More than the order transaction in the same round, median over rounds, µs. */
+  overOrderUs: number;
+}
+
+/**
+ * Runs each variant `transactions` times per round from 10 concurrent workers on a pool of
+ * 10, variants interleaved (reversed every other round); CPU per transaction, median over rounds.
+ */
+export async function measureDriverStatements(options: {
+  url: string;
+  principalId: string;
+  accountId: string;
+  rounds: number;
+  transactions: number;
+  postgresCpuMs: () => number;
+}): Promise<Record<DriverVariant, DriverCost>> {
+  const { principalId, accountId } = options;
+  const sql = postgres(options.url, { max: 10, onnotice: () => {} });
+  type Tx = postgres.TransactionSql;
+  const order = async (tx: Tx) => {
+    await tx`SELECT currency FROM accounts WHERE id = ${accountId} AND principal_id = ${principalId}`;
+    const [row] = await tx`
+      INSERT INTO orders (principal_id, account_id, amount, currency)
+      VALUES (${principalId}, ${accountId}, 1999, 'USD') RETURNING *`;
+    return JSON.stringify(row);
+  };
+  const keyRequest = (key: string) => ({
+    principalId,
+    key,
+    requestPath: "driver",
+    fingerprint: "0".repeat(64),
+    ttlSeconds: 86_400,
+    lockTimeoutMs: 5_000,
+    now: null,
+  });
+  // Statements sent with COMMIT are not awaited inside the callback; a failure aborts COMMIT.
+  const withCommit = (query: Promise<unknown>) => void query.catch(() => {});
+  const variants: Record<DriverVariant, (tx: Tx, key: string) => Promise<unknown>> = {
+    order,
+    rowAtCommit: async (tx, key) => {
+      const body = await order(tx);
+      withCommit(
+        insertKeyRowWithAnswer(tx, {
+          principalId,
+          key,
+          requestPath: "driver",
+          responseStatus: 200,
+          responseBody: body,
+        }),
+      );
+    },
+    claim: async (tx, key) => {
+      await claimKey(tx, keyRequest(key));
+      return order(tx);
+    },
+    engine: async (tx, key) => {
+      await Promise.all([claimKey(tx, keyRequest(key)), tx.unsafe("SAVEPOINT oncely_handler").simple().execute()]);
+      const body = await order(tx);
+      withCommit(storeResponse(tx, { principalId, key, responseStatus: 200, responseBody: body }));
+    },
+  };
+  const names = Object.keys(variants) as DriverVariant[];
+
+  const run = async (variant: DriverVariant, transactions: number) => {
+    let started = 0;
+    const cpu = process.cpuUsage();
+    const postgresBefore = options.postgresCpuMs();
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        while (started++ < transactions) {
+          await sql.begin("pipelined", (tx) => variants[variant](tx, randomUUID()));
+        }
+      }),
+    );
+    const used = process.cpuUsage(cpu);
+    return {
+      nodeUs: (used.user + used.system) / transactions,
+      postgresUs: ((options.postgresCpuMs() - postgresBefore) * 1000) / transactions,
+    };
+  };
+
+  try {
+    for (const variant of names) await run(variant, 500); // warm up JIT and prepared statements
+    const samples = Object.fromEntries(names.map((v) => [v, [] as { nodeUs: number; postgresUs: number }[]]));
+    for (let round = 0; round < options.rounds; round++) {
+      for (const variant of round % 2 === 0 ? names : [...names].reverse()) {
+        samples[variant]?.push(await run(variant, options.transactions));
+      }
+    }
+    const total = (s: { nodeUs: number; postgresUs: number }) => s.nodeUs + s.postgresUs;
+    const orderSamples = samples.order ?? [];
+    return Object.fromEntries(
+      names.map((variant) => {
+        const own = samples[variant] ?? [];
+        return [
+          variant,
+          {
+            nodeUs: median(own.map((s) => s.nodeUs)),
+            postgresUs: median(own.map((s) => s.postgresUs)),
+            overOrderUs: median(own.map((s, i) => total(s) - total(orderSamples[i] ?? s))),
+          },
+        ];
+      }),
+    ) as Record<DriverVariant, DriverCost>;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
