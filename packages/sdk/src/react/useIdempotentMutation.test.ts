@@ -51,6 +51,31 @@ describe("useIdempotentMutation", () => {
     unmount();
   });
 
+  it("runs the mutation callbacks once for a double submit, however it is submitted", async () => {
+    const calls: string[] = [];
+    const { result, unmount } = mountPay(server, {
+      onMutate: () => void calls.push("onMutate"),
+      onSuccess: () => void calls.push("onSuccess"),
+      onSettled: () => void calls.push("onSettled"),
+    });
+    const release = server.hold();
+    let asyncSubmit: Promise<unknown> = Promise.resolve();
+    await act(async () => {
+      result.current.mutate({ amount: 300 }, { onSuccess: () => void calls.push("first click") });
+      result.current.mutate({ amount: 300 }, { onSuccess: () => void calls.push("second click") });
+      asyncSubmit = result.current.mutateAsync({ amount: 300 });
+    });
+    await act(async () => {
+      release();
+      await asyncSubmit;
+    });
+    expect(await asyncSubmit).toEqual({ paid: 300, effect: 1 });
+    expect(calls).toEqual(["onMutate", "onSuccess", "onSettled", "first click"]);
+    expect(server.keys).toHaveLength(1);
+    expect(server.effects()).toBe(1);
+    unmount();
+  });
+
   it("resubmits after a lost answer with the same key and shows the replay", async () => {
     const { result, unmount } = mountPay(server);
     server.inject("drop-after-commit");

@@ -35,7 +35,8 @@ export type UseIdempotentMutationResult<TInput, TOutput, TError, TOnMutateResult
 
 /**
  * `useMutation` for a tRPC mutation that keeps one idempotency key per logical operation:
- * double submits while a call is pending join it, resubmits of the same input after a lost
+ * double submits while a call is pending join it (one request, and TanStack's callbacks run
+ * once: a joined submit's own per-call callbacks do not run), resubmits of the same input after a lost
  * answer reuse its key (the server replays instead of acting twice), and only new input or
  * `reset()` starts a new operation. With `persistAs`, a page reload resumes the operation.
  * Use it with a client from `createOncelyClient` (it does the retries; TanStack's own
@@ -89,14 +90,39 @@ export function useIdempotentMutation<TDef extends ResolverDef, TOnMutateResult 
       }),
   });
 
-  const { reset: resetMutation } = mutation;
+  // A double submit joins the running call here, before TanStack sees it: TanStack would start
+  // a second execution and run onMutate, onSuccess, onError and onSettled once per submit
+  // (two toasts, two navigations). The key rules in `keys.run` still join at the transport.
+  const running = useRef<{ key: string; promise: Promise<TDef["output"]> } | undefined>(undefined);
+  const { mutateAsync: startMutation, reset: resetMutation } = mutation;
+  const mutateAsync = useCallback<typeof startMutation>(
+    (...args) => {
+      const key = keys.keyFor(args[0]);
+      if (running.current?.key === key) return running.current.promise;
+      const promise = startMutation(...args);
+      running.current = { key, promise };
+      const settle = () => {
+        if (running.current?.promise === promise) running.current = undefined;
+      };
+      promise.then(settle, settle);
+      return promise;
+    },
+    [keys, startMutation],
+  );
+  // As TanStack's own `mutate`: fire and forget, errors go to the callbacks and `error`.
+  const mutate = useCallback<typeof mutation.mutate>(
+    (...args) => void mutateAsync(...args).catch(() => {}),
+    [mutateAsync],
+  );
+
   const reset = useCallback(() => {
     keys.reset();
+    running.current = undefined;
     setIdempotencyKey(undefined);
     setLastAttempt(undefined);
     setMeta(undefined);
     resetMutation();
   }, [keys, resetMutation]);
 
-  return { ...mutation, idempotencyKey, lastAttempt, meta, reset };
+  return { ...mutation, mutate, mutateAsync, idempotencyKey, lastAttempt, meta, reset };
 }
