@@ -17,11 +17,10 @@ import {
   type Transaction,
 } from "@oncely/db";
 import { type IdempotencyOptions, idempotent } from "@oncely/idempotency";
-import { claimKey, storeResponse } from "@oncely/idempotency/store";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { z } from "zod";
-import { insertKeyRowWithAnswer } from "./keyRowFloor";
+import { claim, insertKeyRowWithAnswer, savepoint, storeAnswer, withCommit } from "./engineStatements";
 
 const url = process.env.DATABASE_URL;
 const principalId = process.env.BENCH_PRINCIPAL_ID;
@@ -105,21 +104,11 @@ const withEngineStatements = (statements: {
   t.procedure.input(input).mutation(({ ctx, input }) =>
     pipelinedTransaction(ctx.db, async (tx, sql) => {
       const ref = { principalId: ctx.principalId, key: ctx.headers.get("idempotency-key") ?? "" };
-      const first: Promise<unknown>[] = [];
-      if (statements.claim) {
-        const claim = { requestPath: "statements", fingerprint: "0".repeat(64), ttlSeconds: 86400, now: null };
-        first.push(claimKey(sql, { ...ref, ...claim, lockTimeoutMs: 5000 }));
-      }
-      if (statements.savepoint) first.push(sql.unsafe("SAVEPOINT oncely_handler").simple().execute());
-      await Promise.all(first);
+      await Promise.all([statements.claim && claim(sql, ref, "statements"), statements.savepoint && savepoint(sql)]);
       const order = await createOrder(tx, input);
-      if (statements.rowAtCommit) {
-        const row = { responseStatus: 200, responseBody: JSON.stringify(order) };
-        insertKeyRowWithAnswer(sql, { ...ref, requestPath: "statements", ...row }).catch(() => {});
-      }
-      if (statements.storeAnswer) {
-        storeResponse(sql, { ...ref, responseStatus: 200, responseBody: JSON.stringify(order) }).catch(() => {});
-      }
+      const body = JSON.stringify(order);
+      if (statements.rowAtCommit) withCommit(insertKeyRowWithAnswer(sql, ref, "statements", body));
+      if (statements.storeAnswer) withCommit(storeAnswer(sql, ref, body));
       return order;
     }),
   );

@@ -3,9 +3,10 @@
 // sending, parsing, and PostgreSQL's work). Beside them, the floor of any key store kept in
 // the business transaction: one key row, answer included, INSERTed with COMMIT.
 import { randomUUID } from "node:crypto";
-import { claimKey, storeResponse } from "@oncely/idempotency/store";
+import type { KeyRef } from "@oncely/idempotency/store";
 import postgres from "postgres";
-import { insertKeyRowWithAnswer } from "./keyRowFloor";
+import { claim, insertKeyRowWithAnswer, savepoint, storeAnswer, withCommit } from "./engineStatements";
+import { inRounds } from "./load";
 import { median } from "./machine";
 
 export const DRIVER_VARIANTS = {
@@ -47,39 +48,16 @@ export async function measureDriverStatements(options: {
       VALUES (${principalId}, ${accountId}, 1999, 'USD') RETURNING *`;
     return JSON.stringify(row);
   };
-  const keyRequest = (key: string) => ({
-    principalId,
-    key,
-    requestPath: "driver",
-    fingerprint: "0".repeat(64),
-    ttlSeconds: 86_400,
-    lockTimeoutMs: 5_000,
-    now: null,
-  });
-  // Statements sent with COMMIT are not awaited inside the callback; a failure aborts COMMIT.
-  const withCommit = (query: Promise<unknown>) => void query.catch(() => {});
-  const variants: Record<DriverVariant, (tx: Tx, key: string) => Promise<unknown>> = {
+  const variants: Record<DriverVariant, (tx: Tx, ref: KeyRef) => Promise<unknown>> = {
     order,
-    rowAtCommit: async (tx, key) => {
-      const body = await order(tx);
-      withCommit(
-        insertKeyRowWithAnswer(tx, {
-          principalId,
-          key,
-          requestPath: "driver",
-          responseStatus: 200,
-          responseBody: body,
-        }),
-      );
-    },
-    claim: async (tx, key) => {
-      await claimKey(tx, keyRequest(key));
+    rowAtCommit: async (tx, ref) => withCommit(insertKeyRowWithAnswer(tx, ref, "driver", await order(tx))),
+    claim: async (tx, ref) => {
+      await claim(tx, ref, "driver");
       return order(tx);
     },
-    engine: async (tx, key) => {
-      await Promise.all([claimKey(tx, keyRequest(key)), tx.unsafe("SAVEPOINT oncely_handler").simple().execute()]);
-      const body = await order(tx);
-      withCommit(storeResponse(tx, { principalId, key, responseStatus: 200, responseBody: body }));
+    engine: async (tx, ref) => {
+      await Promise.all([claim(tx, ref, "driver"), savepoint(tx)]);
+      withCommit(storeAnswer(tx, ref, await order(tx)));
     },
   };
   const names = Object.keys(variants) as DriverVariant[];
@@ -91,7 +69,7 @@ export async function measureDriverStatements(options: {
     await Promise.all(
       Array.from({ length: 10 }, async () => {
         while (started++ < transactions) {
-          await sql.begin("pipelined", (tx) => variants[variant](tx, randomUUID()));
+          await sql.begin("pipelined", (tx) => variants[variant](tx, { principalId, key: randomUUID() }));
         }
       }),
     );
@@ -104,27 +82,21 @@ export async function measureDriverStatements(options: {
 
   try {
     for (const variant of names) await run(variant, 500); // warm up JIT and prepared statements
-    const samples = Object.fromEntries(names.map((v) => [v, [] as { nodeUs: number; postgresUs: number }[]]));
-    for (let round = 0; round < options.rounds; round++) {
-      for (const variant of round % 2 === 0 ? names : [...names].reverse()) {
-        samples[variant]?.push(await run(variant, options.transactions));
-      }
-    }
+    const samples = await inRounds({
+      variants: names,
+      rounds: options.rounds,
+      measure: (variant) => run(variant, options.transactions),
+    });
     const total = (s: { nodeUs: number; postgresUs: number }) => s.nodeUs + s.postgresUs;
-    const orderSamples = samples.order ?? [];
-    return Object.fromEntries(
-      names.map((variant) => {
-        const own = samples[variant] ?? [];
-        return [
-          variant,
-          {
-            nodeUs: median(own.map((s) => s.nodeUs)),
-            postgresUs: median(own.map((s) => s.postgresUs)),
-            overOrderUs: median(own.map((s, i) => total(s) - total(orderSamples[i] ?? s))),
-          },
-        ];
-      }),
-    ) as Record<DriverVariant, DriverCost>;
+    const cost = (variant: DriverVariant): DriverCost => {
+      const own = samples[variant];
+      return {
+        nodeUs: median(own.map((s) => s.nodeUs)),
+        postgresUs: median(own.map((s) => s.postgresUs)),
+        overOrderUs: median(own.map((s, i) => total(s) - total(samples.order[i] ?? s))),
+      };
+    };
+    return Object.fromEntries(names.map((variant) => [variant, cost(variant)])) as Record<DriverVariant, DriverCost>;
   } finally {
     await sql.end({ timeout: 5 });
   }

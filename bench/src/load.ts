@@ -50,23 +50,44 @@ export interface RoundSample {
 }
 
 /**
- * Loads every variant once per round and samples its throughput and CPU per request. Every
- * other round runs the variants in reverse, so a drift in machine speed during a round favours
- * none. Any non-2xx answer or error fails the run. Returns each variant's samples, one per
- * round, in round order (so ratios can be taken within a round).
+ * Measures every variant once per round, `rounds` times. Every other round runs the variants
+ * in reverse, so a drift in machine speed during a round favours none. Returns each variant's
+ * samples in round order (so ratios can be taken within a round).
  */
-export async function measureRounds<V extends string>(options: {
+export async function inRounds<V extends string, S>(options: {
+  variants: readonly V[];
+  rounds: number;
+  measure: (variant: V) => Promise<S>;
+  onRound?: (round: number, samples: Record<V, S>) => void;
+}): Promise<Record<V, S[]>> {
+  const { variants, rounds, measure } = options;
+  const all = Object.fromEntries(variants.map((v) => [v, [] as S[]])) as Record<V, S[]>;
+  for (let round = 0; round < rounds; round++) {
+    const thisRound = {} as Record<V, S>;
+    for (const variant of round % 2 === 0 ? variants : [...variants].reverse()) {
+      thisRound[variant] = await measure(variant);
+    }
+    for (const variant of variants) all[variant].push(thisRound[variant]);
+    options.onRound?.(round, thisRound);
+  }
+  return all;
+}
+
+/**
+ * Loads every variant once per round (inRounds) and samples its throughput and CPU per
+ * request. Any non-2xx answer or error fails the run.
+ */
+export function measureRounds<V extends string>(options: {
   variants: readonly V[];
   rounds: number;
   cpuMs: () => { server: number; postgres: number };
   load: (variant: V) => Promise<autocannon.Result>;
   onRound?: (round: number, samples: Record<V, RoundSample>) => void;
 }): Promise<Record<V, RoundSample[]>> {
-  const { variants, rounds, cpuMs, load } = options;
-  const all = Object.fromEntries(variants.map((v) => [v, [] as RoundSample[]])) as Record<V, RoundSample[]>;
-  for (let round = 0; round < rounds; round++) {
-    const thisRound = {} as Record<V, RoundSample>;
-    for (const variant of round % 2 === 0 ? variants : [...variants].reverse()) {
+  const { cpuMs, load } = options;
+  return inRounds({
+    ...options,
+    measure: async (variant): Promise<RoundSample> => {
       const before = cpuMs();
       const result = await load(variant);
       const after = cpuMs();
@@ -75,14 +96,11 @@ export async function measureRounds<V extends string>(options: {
       }
       const server = after.server - before.server;
       const postgres = after.postgres - before.postgres;
-      thisRound[variant] = {
+      return {
         requestsPerSecond: result.requests.average,
         cpuPerRequest: (server + postgres) / result["2xx"],
         serverCpuPerRequest: server / result["2xx"],
       };
-    }
-    for (const variant of variants) all[variant].push(thisRound[variant]);
-    options.onRound?.(round, thisRound);
-  }
-  return all;
+    },
+  });
 }

@@ -27,13 +27,15 @@ afterAll(() => db.drop());
 
 type Entry = { account: keyof typeof account; amount: number; currency?: string };
 
-/** Writes the entries one statement each, in one transaction, all under `movement`. */
-function post(movement: string, entries: Entry[]) {
+/** Writes each movement's entries, one statement each, all in one transaction. */
+function post(movements: Record<string, Entry[]>) {
   return db.sql.begin(async (tx) => {
-    for (const e of entries) {
-      await tx`
-        INSERT INTO ledger_entries (movement_id, account_id, amount, currency, description)
-        VALUES (${movement}, ${account[e.account]}, ${e.amount}, ${e.currency ?? "USD"}, 'test')`;
+    for (const [movement, entries] of Object.entries(movements)) {
+      for (const e of entries) {
+        await tx`
+          INSERT INTO ledger_entries (movement_id, account_id, amount, currency, description)
+          VALUES (${movement}, ${account[e.account]}, ${e.amount}, ${e.currency ?? "USD"}, 'test')`;
+      }
     }
   });
 }
@@ -48,19 +50,16 @@ const refusedAtCommit = { code: "23514", constraint_name: "ledger_entries_moveme
 describe("ledger_entries_movement_balanced (deferred constraint trigger)", () => {
   it("commits a balanced movement written entry by entry, and two movements in one transaction", async () => {
     const [first, second] = [randomUUID(), randomUUID()];
-    await post(first, [
-      { account: "usdEquity", amount: -500 },
-      { account: "usd", amount: 500 },
-    ]);
-    await db.sql.begin(async (tx) => {
-      for (const [account_id, amount] of [
-        [account.usdEquity, -70],
-        [account.usd, 30],
-        [account.usd, 40],
-      ] as const) {
-        await tx`INSERT INTO ledger_entries (movement_id, account_id, amount, currency, description)
-                 VALUES (${second}, ${account_id}, ${amount}, 'USD', 'test')`;
-      }
+    await post({
+      [first]: [
+        { account: "usdEquity", amount: -500 },
+        { account: "usd", amount: 500 },
+      ],
+      [second]: [
+        { account: "usdEquity", amount: -70 },
+        { account: "usd", amount: 30 },
+        { account: "usd", amount: 40 },
+      ],
     });
     expect(await entriesOf(first)).toEqual([-500, 500]);
     expect(await entriesOf(second)).toEqual([-70, 30, 40]);
@@ -84,22 +83,24 @@ describe("ledger_entries_movement_balanced (deferred constraint trigger)", () =>
     ],
   ])("refuses %s at COMMIT and writes nothing", async (_label, entries) => {
     const movement = randomUUID();
-    await expect(post(movement, entries)).rejects.toMatchObject(refusedAtCommit);
+    await expect(post({ [movement]: entries })).rejects.toMatchObject(refusedAtCommit);
     expect(await entriesOf(movement)).toEqual([]);
   });
 
   it("refuses deleting, changing or moving one entry of a committed movement", async () => {
     const [movement, other] = [randomUUID(), randomUUID()];
-    await post(movement, [
-      { account: "usdEquity", amount: -250 },
-      { account: "usd", amount: 250 },
-    ]);
+    await post({
+      [movement]: [
+        { account: "usdEquity", amount: -250 },
+        { account: "usd", amount: 250 },
+      ],
+    });
     const changes = [
-      db.sql`DELETE FROM ledger_entries WHERE movement_id = ${movement} AND amount = 250`,
-      db.sql`UPDATE ledger_entries SET amount = 260 WHERE movement_id = ${movement} AND amount = 250`,
-      db.sql`UPDATE ledger_entries SET movement_id = ${other} WHERE movement_id = ${movement} AND amount = 250`,
+      () => db.sql`DELETE FROM ledger_entries WHERE movement_id = ${movement} AND amount = 250`,
+      () => db.sql`UPDATE ledger_entries SET amount = 260 WHERE movement_id = ${movement} AND amount = 250`,
+      () => db.sql`UPDATE ledger_entries SET movement_id = ${other} WHERE movement_id = ${movement} AND amount = 250`,
     ];
-    for (const change of changes) await expect(change).rejects.toMatchObject(refusedAtCommit);
+    for (const change of changes) await expect(change()).rejects.toMatchObject(refusedAtCommit);
     expect(await entriesOf(movement)).toEqual([-250, 250]);
     expect(await entriesOf(other)).toEqual([]);
   });

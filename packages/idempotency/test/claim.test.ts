@@ -28,6 +28,25 @@ const claim = (sql: Parameters<typeof claimKey>[0], key: string, lockTimeoutMs: 
     now: null,
   });
 
+/** A connection holding `key` claimed in an open transaction, until it commits or rolls back. */
+async function holdKey(key: string) {
+  const holder = await database.sql.reserve();
+  await holder`BEGIN`;
+  expect(await claim(holder as never, key, 5_000)).toEqual({ claimed: true });
+  return holder;
+}
+
+/** Resolves once some backend of this database is waiting on a lock (the claim that queued). */
+async function someoneWaitsOnALock() {
+  for (;;) {
+    const [row] = await database.sql<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+    if ((row?.n ?? 0) > 0) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 describe("claimKey", () => {
   it("leaves the transaction's own lock_timeout in force after the claim", async () => {
     const after = await database.sql.begin(async (tx) => {
@@ -41,10 +60,8 @@ describe("claimKey", () => {
 
   it("bounds the wait for a key another transaction holds, then fails with lock_timeout", async () => {
     const key = randomUUID();
-    const holder = await database.sql.reserve();
+    const holder = await holdKey(key);
     try {
-      await holder`BEGIN`;
-      expect(await claim(holder as never, key, 5_000)).toEqual({ claimed: true });
       // The holder never finishes while we wait: only the bound can end the wait.
       const waited = database.sql.begin((tx) => claim(tx, key, 200));
       await expect(waited).rejects.toMatchObject({ code: "55P03" }); // lock_not_available
@@ -56,12 +73,10 @@ describe("claimKey", () => {
 
   it("sees the winner's row after waiting for its commit: not claimed", async () => {
     const key = randomUUID();
-    const holder = await database.sql.reserve();
+    const holder = await holdKey(key);
     try {
-      await holder`BEGIN`;
-      expect(await claim(holder as never, key, 5_000)).toEqual({ claimed: true });
       const waited = database.sql.begin((tx) => claim(tx, key, 5_000));
-      await new Promise((r) => setTimeout(r, 100));
+      await someoneWaitsOnALock(); // commit only once the second claim is queued behind ours
       await holder`COMMIT`;
       expect(await waited).toMatchObject({ claimed: false });
     } finally {

@@ -66,47 +66,37 @@ export function useIdempotentMutation<TDef extends ResolverDef, TOnMutateResult 
   const mutation = useMutation<TDef["output"], TRPCClientErrorLike<TDef>, TDef["input"], TOnMutateResult>({
     ...procedure.mutationOptions<TOnMutateResult>({ ...mutationOptions, trpc }),
     retry: false,
-    mutationFn: (input, functionContext) =>
-      keys.run(input, (key) => {
-        setIdempotencyKey(key);
-        setLastAttempt(undefined);
-        const { trpc: trpcOptions } = latest.current;
-        const { mutationFn } = procedure.mutationOptions({
-          trpc: {
-            ...trpcOptions,
-            context: {
-              ...trpcOptions?.context,
-              idempotencyKey: key,
-              onAttempt: (event) => {
-                setLastAttempt(event);
-                latest.current.onAttempt?.(event);
-              },
-              onMeta: setMeta,
+    // Reached once per operation in flight: mutateAsync below joins double submits first.
+    mutationFn: (input, functionContext) => {
+      const key = keys.keyFor(input);
+      setIdempotencyKey(key);
+      setLastAttempt(undefined);
+      const { trpc: trpcOptions } = latest.current;
+      const { mutationFn } = procedure.mutationOptions({
+        trpc: {
+          ...trpcOptions,
+          context: {
+            ...trpcOptions?.context,
+            idempotencyKey: key,
+            onAttempt: (event) => {
+              setLastAttempt(event);
+              latest.current.onAttempt?.(event);
             },
+            onMeta: setMeta,
           },
-        });
-        if (!mutationFn) throw new Error("useIdempotentMutation: the procedure gave no mutationFn");
-        return mutationFn(input, functionContext);
-      }),
+        },
+      });
+      if (!mutationFn) throw new Error("useIdempotentMutation: the procedure gave no mutationFn");
+      return mutationFn(input, functionContext);
+    },
   });
 
-  // A double submit joins the running call here, before TanStack sees it: TanStack would start
-  // a second execution and run onMutate, onSuccess, onError and onSettled once per submit
-  // (two toasts, two navigations). The key rules in `keys.run` still join at the transport.
-  const running = useRef<{ key: string; promise: Promise<TDef["output"]> } | undefined>(undefined);
+  // A double submit joins the running operation (keys.run) before TanStack sees it: TanStack
+  // would start a second execution and run onMutate, onSuccess, onError and onSettled once per
+  // submit (two toasts, two navigations).
   const { mutateAsync: startMutation, reset: resetMutation } = mutation;
   const mutateAsync = useCallback<typeof startMutation>(
-    (...args) => {
-      const key = keys.keyFor(args[0]);
-      if (running.current?.key === key) return running.current.promise;
-      const promise = startMutation(...args);
-      running.current = { key, promise };
-      const settle = () => {
-        if (running.current?.promise === promise) running.current = undefined;
-      };
-      promise.then(settle, settle);
-      return promise;
-    },
+    (...args) => keys.run(args[0], () => startMutation(...args)),
     [keys, startMutation],
   );
   // As TanStack's own `mutate`: fire and forget, errors go to the callbacks and `error`.
@@ -117,7 +107,6 @@ export function useIdempotentMutation<TDef extends ResolverDef, TOnMutateResult 
 
   const reset = useCallback(() => {
     keys.reset();
-    running.current = undefined;
     setIdempotencyKey(undefined);
     setLastAttempt(undefined);
     setMeta(undefined);
