@@ -1,4 +1,3 @@
-export { createServerCaller, type ServerCaller } from "./caller";
 export {
   CHAOS_HEADER,
   CHAOS_RETRY_AFTER_SECONDS,
@@ -8,21 +7,10 @@ export {
   MAX_CHAOS_LATENCY_MS,
   NO_CHAOS,
   REQUEST_ID_HEADER,
-} from "./chaos";
-export { ApiError, type ApiErrorCode, type StoredErrorCode } from "./errors";
-export { type ApiHandlerOptions, createFetchHandler, createNodeHandler, MAX_BODY_BYTES } from "./http";
-export { checkInvariants, type InvariantName, type InvariantViolation } from "./invariants";
-export { postMovement } from "./ledger";
-export { createDatabaseMailSink, type MailMessage, type MailSink } from "./mailSink";
-export { MAX_AMOUNT } from "./money";
-export {
-  type DeliveryOutcome,
-  deliverNextMessage,
-  drainOutbox,
-  type OutboxWorkerOptions,
-  type RunningOutboxWorker,
-  startOutboxWorker,
-} from "./outboxWorker";
+} from "./demo/chaos";
+export { checkInvariants, type InvariantName, type InvariantViolation } from "./domain/invariants";
+export { MAX_AMOUNT } from "./domain/money";
+export { postMovement } from "./domain/movements";
 export type {
   AccountResponse,
   OrderResponse,
@@ -30,6 +18,18 @@ export type {
   RefundResponse,
   Shipping,
   TransferResponse,
-} from "./responses";
+} from "./domain/responses";
+export { ApiError, type ApiErrorCode, type StoredErrorCode } from "./errors";
+export { createServerCaller, type ServerCaller } from "./http/caller";
+export { type ApiHandlerOptions, createFetchHandler, createNodeHandler, MAX_BODY_BYTES } from "./http/handlers";
+export { createDatabaseMailSink, type MailMessage, type MailSink } from "./jobs/mailSink";
+export {
+  type DeliveryOutcome,
+  deliverNextMessage,
+  drainOutbox,
+  type OutboxWorkerOptions,
+  type RunningOutboxWorker,
+  startOutboxWorker,
+} from "./jobs/outboxWorker";
 export { type AppRouter, appRouter } from "./root";
 export type { LedgerEntryResponse } from "./router/ledger";

@@ -1,5 +1,5 @@
+import { chaosRouter } from "./demo/chaosRouter";
 import { accountsRouter } from "./router/accounts";
-import { chaosRouter } from "./router/chaos";
 import { idempotencyRouter } from "./router/idempotency";
 import { ledgerRouter } from "./router/ledger";
 import { ordersRouter } from "./router/orders";

@@ -2,9 +2,9 @@ import type { Database } from "@oncely/db";
 import { idempotent, oncelyCodeOf } from "@oncely/idempotency";
 import { initTRPC, type TRPCError } from "@trpc/server";
 import { z } from "zod";
-import type { PrincipalResolver } from "./auth";
-import { ChaosError, chaosPoint, REQUEST_ID_HEADER, withChaos } from "./chaos";
+import { ChaosError, chaosPoint, REQUEST_ID_HEADER, withChaos } from "./demo/chaos";
 import { ApiError, apiError } from "./errors";
+import type { PrincipalResolver } from "./http/auth";
 
 export interface CreateContextOptions {
   db: Database;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MAX_AMOUNT } from "../src/money";
+import { MAX_AMOUNT } from "../src/domain/money";
 import {
   accountsOf,
   as,

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { CHAOS_HEADER, chaosSettings, setChaosSettings } from "../src/chaos";
-import { checkInvariants } from "../src/invariants";
+import { CHAOS_HEADER, chaosSettings, setChaosSettings } from "../src/demo/chaos";
+import { checkInvariants } from "../src/domain/invariants";
 import { accountsOf, as, createOrder, type DemoAccounts, dataOf, startTestApi, type TestApi } from "./harness";
 
 let api: TestApi;

@@ -5,8 +5,8 @@ import { seedDemo } from "@oncely/db";
 import { createTestDatabase, type TestDatabase } from "@oncely/db/testing";
 import { databaseSnapshot } from "@oncely/idempotency/testing";
 import { afterAll, beforeAll, expect } from "vitest";
-import { createNodeHandler } from "../src/http";
-import { checkInvariants } from "../src/invariants";
+import { checkInvariants } from "../src/domain/invariants";
+import { createNodeHandler } from "../src/http/handlers";
 
 export interface CallOptions {
   apiKey?: string | null;

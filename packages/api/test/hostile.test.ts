@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createFetchHandler, MAX_BODY_BYTES } from "../src/http";
+import { createFetchHandler, MAX_BODY_BYTES } from "../src/http/handlers";
 import { appRouter } from "../src/root";
 import { accountsOf, createOrder, createPayment, snapshotOf, startTestApi, type TestApi } from "./harness";
 import {

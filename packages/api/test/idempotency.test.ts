@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createFetchHandler } from "../src/http";
+import { createFetchHandler } from "../src/http/handlers";
 import { customerAccountId, startTestApi, type TestApi } from "./harness";
 
 let api: TestApi;

@@ -2,8 +2,8 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createDatabaseMailSink, type MailSink } from "../src/mailSink";
-import { drainOutbox } from "../src/outboxWorker";
+import { createDatabaseMailSink, type MailSink } from "../src/jobs/mailSink";
+import { drainOutbox } from "../src/jobs/outboxWorker";
 import { createOrder, createPayment, type DemoAccounts, dataOf, type TestApi, useLedgerApi } from "./harness";
 
 let api: TestApi;

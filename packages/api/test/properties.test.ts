@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkInvariants } from "../src/invariants";
+import { checkInvariants } from "../src/domain/invariants";
 import { accountsOf, type CallResult, type DemoAccounts, startTestApi, type TestApi } from "./harness";
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { assertIdempotent } from "@oncely/idempotency/testing";
 import { describe, expect, it } from "vitest";
-import { checkInvariants } from "../src/invariants";
+import { checkInvariants } from "../src/domain/invariants";
 import { accountsOf, balanceOf, type DemoAccounts, snapshotOf, type TestApi, useLedgerApi, visible } from "./harness";
 
 let api: TestApi;

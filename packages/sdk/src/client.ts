@@ -4,7 +4,7 @@ import type { AttemptEvent } from "./callMeta";
 import { IDEMPOTENCY_KEY_HEADER } from "./constants";
 import { gatewayAwareFetch } from "./gatewayFetch";
 import { idempotencyKeyLink } from "./links/idempotencyKeyLink";
-import { retryLink } from "./links/retryLink";
+import { oncelyRetryLink } from "./links/oncelyRetryLink";
 import { RetryBudget, type RetryBudgetOptions } from "./retryBudget";
 import type { RetryPolicy } from "./retryPolicy";
 
@@ -60,7 +60,7 @@ export function createOncelyClient<TRouter extends AnyTRPCRouter>(options: Oncel
       condition: (op) => op.type === "mutation",
       true: [
         idempotencyKeyLink(),
-        retryLink(retry),
+        oncelyRetryLink(retry),
         httpLink({
           url: options.url,
           fetch,
@@ -71,7 +71,7 @@ export function createOncelyClient<TRouter extends AnyTRPCRouter>(options: Oncel
           },
         }),
       ],
-      false: [retryLink(retry), httpBatchLink({ url: options.url, fetch, headers: baseHeaders })],
+      false: [oncelyRetryLink(retry), httpBatchLink({ url: options.url, fetch, headers: baseHeaders })],
     }),
   ];
   return createTRPCClient<TRouter>({ links: links as TRPCLink<TRouter>[] });

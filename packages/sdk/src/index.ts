@@ -13,7 +13,7 @@ export {
 export { gatewayAwareFetch } from "./gatewayFetch";
 export { assertValidIdempotencyKey, isValidIdempotencyKey, newIdempotencyKey } from "./idempotencyKey";
 export { idempotencyKeyLink } from "./links/idempotencyKeyLink";
-export { type RetryLinkOptions, retryLink } from "./links/retryLink";
+export { type OncelyRetryLinkOptions, oncelyRetryLink } from "./links/oncelyRetryLink";
 export type { OncelyCallContext } from "./operationContext";
 export {
   DEFAULT_BUDGET_CAPACITY,

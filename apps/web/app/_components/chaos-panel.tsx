@@ -44,7 +44,7 @@ function describeChaos(settings: ChaosSettings): string {
 }
 
 /**
- * The demo's chaos panel. Faults are injected by the server (packages/api/src/chaos.ts) into
+ * The demo's chaos panel. Faults are injected by the server (packages/api/src/demo/chaos.ts) into
  * your own next mutations (create order, pay, refund, transfer, shipping); the browser fakes
  * nothing. Rendered only in demo mode, and the API refuses it otherwise.
  */

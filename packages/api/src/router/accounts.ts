@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, schema } from "@oncely/db";
 import { z } from "zod";
+import { accountResponse } from "../domain/responses";
 import { apiError } from "../errors";
-import { accountResponse } from "../responses";
 import { authedProcedure, createRouter } from "../trpc";
 
 const { accounts } = schema;

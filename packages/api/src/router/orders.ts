@@ -1,11 +1,11 @@
 import { and, desc, eq, type SQL, schema, sql } from "@oncely/db";
 import { z } from "zod";
+import { lockOwnOrder } from "../domain/locks";
+import { amountSchema, currencySchema } from "../domain/money";
+import { enqueueOrderConfirmation } from "../domain/outbox";
+import { olderThan, pageInput, toPage } from "../domain/pagination";
+import { orderResponse } from "../domain/responses";
 import { apiError } from "../errors";
-import { lockOwnOrder } from "../locks";
-import { amountSchema, currencySchema } from "../money";
-import { enqueueOrderConfirmation } from "../outbox";
-import { olderThan, pageInput, toPage } from "../pagination";
-import { orderResponse } from "../responses";
 import { authedProcedure, createRouter, idempotency, optionalIdempotency } from "../trpc";
 
 const { accounts, orders } = schema;

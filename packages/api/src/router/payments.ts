@@ -1,11 +1,11 @@
 import { and, desc, eq, type SQL, schema, sql } from "@oncely/db";
 import { z } from "zod";
+import { lockOwnOrder } from "../domain/locks";
+import { postMovement } from "../domain/movements";
+import { enqueuePaymentReceipt } from "../domain/outbox";
+import { cursorSchema, olderThan, pageLimitSchema, toPage } from "../domain/pagination";
+import { paymentResponse } from "../domain/responses";
 import { apiError, storedError } from "../errors";
-import { postMovement } from "../ledger";
-import { lockOwnOrder } from "../locks";
-import { enqueuePaymentReceipt } from "../outbox";
-import { cursorSchema, olderThan, pageLimitSchema, toPage } from "../pagination";
-import { paymentResponse } from "../responses";
 import { authedProcedure, createRouter, idempotency } from "../trpc";
 import { orderIdSchema } from "./orders";
 

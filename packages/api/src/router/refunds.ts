@@ -1,11 +1,11 @@
 import { and, desc, eq, type SQL, schema, sql } from "@oncely/db";
 import { z } from "zod";
+import { lockOwnPayment } from "../domain/locks";
+import { amountSchema } from "../domain/money";
+import { postMovement } from "../domain/movements";
+import { cursorSchema, olderThan, pageLimitSchema, toPage } from "../domain/pagination";
+import { refundResponse } from "../domain/responses";
 import { apiError, storedError } from "../errors";
-import { postMovement } from "../ledger";
-import { lockOwnPayment } from "../locks";
-import { amountSchema } from "../money";
-import { cursorSchema, olderThan, pageLimitSchema, toPage } from "../pagination";
-import { refundResponse } from "../responses";
 import { authedProcedure, createRouter, idempotency } from "../trpc";
 import { paymentIdSchema } from "./payments";
 

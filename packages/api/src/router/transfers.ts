@@ -1,9 +1,9 @@
 import { and, eq, inArray, schema } from "@oncely/db";
 import { z } from "zod";
+import { amountSchema, currencySchema } from "../domain/money";
+import { postMovement } from "../domain/movements";
+import { transferResponse } from "../domain/responses";
 import { apiError, storedError } from "../errors";
-import { postMovement } from "../ledger";
-import { amountSchema, currencySchema } from "../money";
-import { transferResponse } from "../responses";
 import { authedProcedure, createRouter, idempotency } from "../trpc";
 
 const { accounts, transfers } = schema;

@@ -1,7 +1,7 @@
 import type { Database } from "@oncely/db";
+import { appRouter } from "../root";
+import { createCallerFactory, createContext } from "../trpc";
 import { createPrincipalResolver } from "./auth";
-import { appRouter } from "./root";
-import { createCallerFactory, createContext } from "./trpc";
 
 const createCaller = createCallerFactory(appRouter);
 

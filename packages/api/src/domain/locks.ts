@@ -1,5 +1,5 @@
 import { and, eq, type Queryable, schema } from "@oncely/db";
-import { apiError } from "./errors";
+import { apiError } from "../errors";
 
 const { orders, payments } = schema;
 

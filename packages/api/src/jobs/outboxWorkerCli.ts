@@ -2,8 +2,8 @@
 // demo mail sink. Run as many as you like: they share the queue with SKIP LOCKED.
 import { createDbClient } from "@oncely/db";
 import { openDatabase } from "@oncely/db/setup";
-import { createDatabaseMailSink } from "../mailSink";
-import { startOutboxWorker } from "../outboxWorker";
+import { createDatabaseMailSink } from "./mailSink";
+import { startOutboxWorker } from "./outboxWorker";
 
 const database = await openDatabase();
 const client = createDbClient(database.url, { max: 2, applicationName: "oncely-outbox-worker" });

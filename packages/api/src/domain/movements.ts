@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { asc, inArray, type SQL, schema, sql, type Transaction } from "@oncely/db";
-import { storedError } from "./errors";
+import { storedError } from "../errors";
 
 /**
  * Where money moves. Every change to a balance in Oncely goes through `postMovement`: it

@@ -5,7 +5,7 @@ import { BusinessError } from "@oncely/idempotency";
 import { databaseSnapshot } from "@oncely/idempotency/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkInvariants } from "./invariants";
-import { InvalidMovementError, type Movement, postMovement } from "./ledger";
+import { InvalidMovementError, type Movement, postMovement } from "./movements";
 
 let database: TestDatabase;
 let alice: { checking: string; savings: string; merchant: string; equity: string };

@@ -9,7 +9,7 @@ import type { RetryBudget } from "../retryBudget";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, shouldRetry, sleepTimeMs } from "../retryPolicy";
 import { sleep } from "../sleep";
 
-export interface RetryLinkOptions {
+export interface OncelyRetryLinkOptions {
   /** Overrides of the default policy (see DEFAULT_RETRY_POLICY). */
   policy?: Partial<RetryPolicy>;
   /** Retry queries too (they carry no key; safe for reads only). Default false. */
@@ -45,7 +45,9 @@ interface CallState {
  * abort its fetch. The no-fault path therefore creates no AbortController and no listener of
  * its own (both are slow in Node): see bench/overhead.ts.
  */
-export function retryLink<TRouter extends AnyTRPCRouter>(options: RetryLinkOptions = {}): TRPCLink<TRouter> {
+export function oncelyRetryLink<TRouter extends AnyTRPCRouter>(
+  options: OncelyRetryLinkOptions = {},
+): TRPCLink<TRouter> {
   const clientPolicy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
   const noRetryPolicy: RetryPolicy = { ...clientPolicy, maxRetries: 0 };
   return () =>

@@ -3,10 +3,10 @@ import type { Database } from "@oncely/db";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { ResponseMetaFn, TRPCRequestInfo } from "@trpc/server/http";
+import { type AppRouter, appRouter } from "../root";
+import { createContext } from "../trpc";
 import { createPrincipalResolver } from "./auth";
 import { limitRequestBody } from "./bodyLimit";
-import { type AppRouter, appRouter } from "./root";
-import { createContext } from "./trpc";
 
 /** Largest request body accepted (bytes); larger is a 413 before any work. */
 export const MAX_BODY_BYTES = 100 * 1024;

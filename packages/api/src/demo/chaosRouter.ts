@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { authedProcedure, createRouter } from "../trpc";
 import {
   chaosAvailable,
   chaosSettings,
@@ -6,8 +7,7 @@ import {
   MAX_CHAOS_COUNT,
   MAX_CHAOS_LATENCY_MS,
   setChaosSettings,
-} from "../chaos";
-import { authedProcedure, createRouter } from "../trpc";
+} from "./chaos";
 
 const count = (field: string) =>
   z
