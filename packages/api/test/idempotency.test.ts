@@ -49,7 +49,7 @@ describe("idempotency.list and idempotency.get (the key inspector)", () => {
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     const [count] = await api.database.sql`
-      SELECT count(*)::int AS n FROM idempotency_keys WHERE principal_id = ${api.principals.alice}`;
+      SELECT count(*)::int AS n FROM oncely_idempotency_keys WHERE principal_id = ${api.principals.alice}`;
     expect(seen).toHaveLength(count?.n);
     expect(new Set(seen).size).toBe(seen.length);
 
@@ -62,7 +62,7 @@ describe("idempotency.list and idempotency.get (the key inspector)", () => {
 describe("batched requests", () => {
   it("refuse one key for several mutations with 400, running none of them", async () => {
     const orders = await api.count("orders");
-    const keys = await api.count("idempotency_keys");
+    const keys = await api.count("oncely_idempotency_keys");
     const response = await fetch(`${api.url}/orders.create,orders.create?batch=1`, {
       method: "POST",
       headers: {
@@ -79,7 +79,7 @@ describe("batched requests", () => {
       expect(answer.error.data.httpStatus).toBe(400);
     }
     expect(await api.count("orders")).toBe(orders);
-    expect(await api.count("idempotency_keys")).toBe(keys);
+    expect(await api.count("oncely_idempotency_keys")).toBe(keys);
   });
 });
 
