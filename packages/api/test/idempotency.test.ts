@@ -53,9 +53,20 @@ describe("idempotency.list and idempotency.get (the key inspector)", () => {
     expect(seen).toHaveLength(count?.n);
     expect(new Set(seen).size).toBe(seen.length);
 
-    const forged = await api.query("idempotency.list", { limit: 2, cursor: "bm90LWEtY3Vyc29y" });
-    expect(forged.status).toBe(400);
-    expect(forged.json.error.data.oncelyCode).toBe("idempotency_cursor_invalid");
+    const cursorOf = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    const forgeries = [
+      "bm90LWEtY3Vyc29y", // not JSON
+      cursorOf(["not-a-date", "k"]),
+      cursorOf(["999999-01-01T00:00:00+00:00", "k"]), // a year PostgreSQL would refuse
+      cursorOf(["2026-11-29T16:21:19.1+00:00", "k\u0000"]), // a key no header could carry
+      cursorOf(["2026-11-29T16:21:19.1+00:00"]),
+      cursorOf({ createdAt: "2026-11-29T16:21:19.1+00:00", key: "k" }),
+    ];
+    for (const cursor of forgeries) {
+      const forged = await api.query("idempotency.list", { limit: 2, cursor });
+      expect(forged.status, cursor).toBe(400);
+      expect(forged.json.error.data.oncelyCode).toBe("idempotency_cursor_invalid");
+    }
   });
 });
 

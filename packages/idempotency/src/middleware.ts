@@ -1,7 +1,7 @@
 import { initTRPC, type TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { type Executor, type OncelyDatabase, query, type SchemalessDatabase, type TransactionOf } from "./database";
-import { fingerprintRequest } from "./fingerprint";
+import { fingerprintedInput, fingerprintRequest } from "./fingerprint";
 import { type EnginePoint, type IdempotencyOptions, resolveOptions } from "./options";
 import { RecentKeys } from "./recentKeys";
 import {
@@ -74,7 +74,7 @@ export function idempotent<TDb extends OncelyDatabase = SchemalessDatabase>(opti
   const recentKeys = new RecentKeys();
   const t = initTRPC.context<IdempotencyContext<TDb>>().create();
 
-  return t.procedure.use(async ({ ctx, path, input, type, next }) => {
+  return t.procedure.use(async ({ ctx, path, input: parsedInput, getRawInput, type, next }) => {
     assertMutation("idempotent()", type, path);
     const key = readKeyHeader(ctx.headers);
     const runHandler = (tx: Transaction) => next({ ctx: { tx, idempotencyKey: key } });
@@ -91,6 +91,7 @@ export function idempotent<TDb extends OncelyDatabase = SchemalessDatabase>(opti
     if ((ctx.callsInRequest ?? 1) > 1) throw keyInBatch();
 
     const ref: KeyRef = { principalId: ctx.principalId, key };
+    const input = await fingerprintedInput(parsedInput, getRawInput);
     const fingerprint = fingerprintRequest(path, input);
     const now = sqlNow(settings.clock);
     const point = async (at: EnginePoint) => settings.onPoint?.(at, { path, key, principalId: ctx.principalId });
@@ -115,10 +116,15 @@ export function idempotent<TDb extends OncelyDatabase = SchemalessDatabase>(opti
         const claimRequest = { ...ref, requestPath: path, fingerprint, now, ttlSeconds: settings.ttlSeconds };
         // One round trip: claim the key (its wait bounded by lock_timeout) and set the
         // savepoint business errors roll back to.
-        const [claim] = await Promise.all([
+        const [claimed, savepoint] = await Promise.allSettled([
           claimKey(sql, { ...claimRequest, lockTimeoutMs: settings.lockTimeoutMs }),
           query(sql, "SAVEPOINT oncely_handler"),
         ]);
+        // A failed claim (e.g. the bounded wait ran out) also fails the SAVEPOINT behind it
+        // ("transaction aborted"): the claim's error is the one that says what happened.
+        if (claimed.status === "rejected") throw claimed.reason;
+        if (savepoint.status === "rejected") throw savepoint.reason;
+        const claim = claimed.value;
         if (!claim.claimed) {
           // Not visible in the claim's snapshot means we waited for its first request: read it now.
           const existing = claim.existing ?? (await readKey(sql, ref, now));

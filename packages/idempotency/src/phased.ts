@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { initTRPC } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import type { Executor, OncelyDatabase, SchemalessDatabase, TransactionOf } from "./database";
-import { canonicalJson, fingerprintRequest } from "./fingerprint";
+import { canonicalJson, fingerprintedInput, fingerprintRequest } from "./fingerprint";
 import type { IdempotencyContext } from "./middleware";
 import { REPLAYED_HEADER } from "./middleware";
 import { type EnginePoint, type EnginePointInfo, type IdempotencyOptions, resolveOptions } from "./options";
@@ -122,7 +122,7 @@ export function idempotentPhased<TDb extends OncelyDatabase = SchemalessDatabase
   const leaseSeconds = options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
   const t = initTRPC.context<IdempotencyContext<TDb>>().create();
 
-  return t.procedure.use(async ({ ctx, path, input, type, next }) => {
+  return t.procedure.use(async ({ ctx, path, input: parsedInput, getRawInput, type, next }) => {
     assertMutation("idempotentPhased()", type, path);
     const key = readKeyHeader(ctx.headers);
     if (key === null) throw missingKey(path);
@@ -130,6 +130,7 @@ export function idempotentPhased<TDb extends OncelyDatabase = SchemalessDatabase
 
     const sql: Executor = ctx.db;
     const ref: KeyRef = { principalId: ctx.principalId, key };
+    const input = await fingerprintedInput(parsedInput, getRawInput);
     const fingerprint = fingerprintRequest(path, input);
     const now = sqlNow(settings.clock);
     const lease: Lease = { leaseId: randomUUID(), leaseSeconds, now };

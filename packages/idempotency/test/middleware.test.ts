@@ -144,6 +144,27 @@ describe("which failures are stored", () => {
   });
 });
 
+describe("the plugin before .input() (on a base procedure)", () => {
+  it("fingerprints the raw input: other input is a 422, the same input replays, bad input stores nothing", async () => {
+    const key = randomUUID();
+    const runs = server.executions();
+    const call = (amount: unknown) =>
+      server.callPath("createOrderFromBase", { accountId: server.accounts.alice, amount }, withKey(key));
+    const keys = await server.count("oncely_idempotency_keys");
+    const invalid = await call("ten");
+    expect(invalid.status).toBe(400);
+    expect(await server.count("oncely_idempotency_keys")).toBe(keys); // the key stays free...
+    const first = await call(10); // ...so other (valid) input under it runs
+    const changed = await call(11);
+    const replay = await call(10);
+    expect(first.status).toBe(200);
+    expect(changed.status).toBe(422);
+    expect(replay.body).toBe(first.body);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(server.executions()).toBe(runs + 1);
+  });
+});
+
 describe("concurrent duplicates", () => {
   it("make the second request wait for the first and replay its answer", async () => {
     const key = randomUUID();
