@@ -127,6 +127,35 @@ describe("the published packages", () => {
   });
 });
 
+describe('the root README\'s "Add Oncely to your tRPC app"', () => {
+  it("shows the example's own code: every ts block is a run of lines of one of its files", async () => {
+    const readme = await readFile(path.join(REPO, "README.md"), "utf8");
+    const start = readme.indexOf("## Add Oncely to your tRPC app");
+    const section = readme.slice(start, readme.indexOf("\n## ", start + 1));
+    const steps = section.match(/^\d\. /gm) ?? [];
+    expect(steps.length).toBeGreaterThan(0);
+    expect(steps.length).toBeLessThanOrEqual(6);
+    const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => lines(m[1] ?? ""));
+    expect(blocks.length).toBeGreaterThan(0);
+    const sources = await Promise.all(
+      (await readdir(path.join(EXAMPLE, "src"))).map(async (f) =>
+        lines(await readFile(path.join(EXAMPLE, "src", f), "utf8")),
+      ),
+    );
+    for (const block of blocks) {
+      const found = sources.some((source) => source.some((_, i) => block.every((line, j) => source[i + j] === line)));
+      expect(found, `not in examples/tip-jar/src:\n${block.join("\n")}`).toBe(true);
+    }
+  });
+});
+
+/** Non-blank lines, trimmed. */
+const lines = (text: string) =>
+  text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
+
 describe("the stranger's app", () => {
   it("typechecks, and a wrong input type fails to compile on the server and in the client", async () => {
     const wrong = {
