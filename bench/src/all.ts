@@ -1,30 +1,60 @@
-// `pnpm bench`: every benchmark, one after another (they share the two cores), then the chart.
+// `pnpm bench`: builds what the benches import, runs every benchmark one after another (they
+// share the cores), each bounded in time, then writes BENCHMARKS.md, docs/benchmarks.svg and
+// bench/README.md's profile section from the results (src/report.ts).
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { writeSection } from "./results";
+import { REPO_ROOT } from "./results";
 
 const here = import.meta.dirname;
-const steps: [string, string[]][] = [
-  ["engine, CPU-bound", [path.join(here, "engine.ts"), "--synchronous-commit", "off"]],
-  ["engine, durable", [path.join(here, "engine.ts"), "--synchronous-commit", "on"]],
-  ["engine, statement by statement", [path.join(here, "statements.ts")]],
-  ["key table, storm, sweeper", [path.join(here, "keyTable.ts")]],
-  ["chart", [path.join(here, "chart.ts")]],
+const minutes = (n: number) => n * 60_000;
+const tsx = (script: string, ...args: string[]) => [
+  process.execPath,
+  "--import",
+  "tsx",
+  path.join(here, script),
+  ...args,
 ];
-for (const [name, args] of steps) {
+// [what, command, longest it may take]: a step past its bound fails the run instead of hanging it.
+const steps: [string, string[], number][] = [
+  [
+    "build the packages the benches and apps/server import",
+    [
+      "pnpm",
+      "exec",
+      "turbo",
+      "run",
+      "build",
+      "--filter=@oncely/bench^...",
+      "--filter=@oncely/server^...",
+      "--output-logs=errors-only",
+    ],
+    minutes(5),
+  ],
+  ["Oncely against the hand-rolled keyed order", tsx("handRolled.ts"), minutes(12)],
+  ["engine, CPU-bound", tsx("engine.ts", "--synchronous-commit", "off"), minutes(6)],
+  ["engine, durable", tsx("engine.ts", "--synchronous-commit", "on"), minutes(6)],
+  ["engine, statement by statement", tsx("statements.ts"), minutes(7)],
+  ["CPU profile of apps/server", tsx("profile.ts"), minutes(3)],
+  ["key table, storm, sweeper", tsx("keyTable.ts"), minutes(10)],
+  ["SDK overhead", tsx("sdkOverhead.ts"), minutes(5)],
+  ["report", tsx("report.ts"), minutes(1)],
+];
+const started = performance.now();
+for (const [name, [command = "", ...args], timeout] of steps) {
   process.stderr.write(`\n== ${name}\n`);
-  const run = spawnSync(process.execPath, ["--import", "tsx", ...args], { stdio: "inherit" });
+  const t0 = performance.now();
+  const run = spawnSync(command, args, {
+    cwd: REPO_ROOT,
+    stdio: "inherit",
+    timeout,
+    killSignal: "SIGTERM",
+    env: { ...process.env, ONCELY_BENCH_COMMAND: "pnpm bench" },
+  });
+  const took = `${((performance.now() - t0) / 60_000).toFixed(1)} min`;
   if (run.status !== 0) {
-    process.stderr.write(`${name} failed (${run.status ?? run.signal})\n`);
+    process.stderr.write(`${name} failed after ${took} (${run.error?.message ?? run.status ?? run.signal})\n`);
     process.exit(1);
   }
+  process.stderr.write(`== ${name}: ${took}\n`);
 }
-// The SDK's own benchmark prints a markdown section; keep it in BENCHMARKS.md with the rest.
-const sdk = spawnSync("pnpm", ["--silent", "--filter", "@oncely/sdk", "run", "bench"], {
-  stdio: ["ignore", "pipe", "inherit"],
-  encoding: "utf8",
-});
-process.stdout.write(sdk.stdout);
-if (sdk.status !== 0) process.exit(1);
-const section = sdk.stdout.slice(sdk.stdout.indexOf("## "));
-if (section.startsWith("## ")) writeSection("sdk-overhead", section);
+process.stderr.write(`\npnpm bench: ${((performance.now() - started) / 60_000).toFixed(1)} min\n`);

@@ -1,4 +1,4 @@
-// The server the engine benchmark loads: the same handlers mounted with and without the
+// The server the engine benchmarks load: the same handlers mounted with and without the
 // idempotency middleware, so the middleware is the only difference. Two handlers: creating an
 // order (one read, one insert: the lightest mutation, where the middleware's fixed cost shows
 // most) and a ledger transfer (the account reads, row locks, entries, balances and transfer
@@ -82,46 +82,47 @@ const withKey = (options: IdempotencyOptions) =>
     .mutation(({ ctx, input }) => createOrder(ctx.tx, input));
 
 /**
- * The plain order handler plus some of the statements the middleware adds, without the
- * middleware: how much of the cost each statement is (bench/src/statements.ts).
+ * A plain handler plus some of the statements the middleware adds, without the middleware: how
+ * much of the cost each statement is (bench/src/statements.ts), and the floor of any key store
+ * kept in the business transaction (bench/src/engine.ts).
  */
-const withEngineStatements = (statements: {
-  claim: boolean;
-  savepoint: boolean;
-  storeAnswer: boolean;
-  /** Instead of all three: only the key row, answer included, INSERTed with COMMIT. */
-  rowAtCommit?: boolean;
-}) =>
-  t.procedure.input(input).mutation(({ ctx, input }) =>
+const withEngineStatements = <I, R>(
+  schema: z.ZodType<I>,
+  handler: (tx: Transaction, input: I) => Promise<R>,
+  statements: {
+    claim?: boolean;
+    savepoint?: boolean;
+    storeAnswer?: boolean;
+    /** Instead of all three: only the key row, answer included, INSERTed with COMMIT. */
+    rowAtCommit?: boolean;
+  },
+) =>
+  t.procedure.input(schema).mutation(({ ctx, input, path }) =>
     ctx.db.transaction(async (tx) => {
       const sql = throughDrizzle(tx);
       const ref = { principalId: ctx.principalId, key: ctx.headers.get("idempotency-key") ?? "" };
-      await Promise.all([statements.claim && claim(sql, ref, "statements"), statements.savepoint && savepoint(sql)]);
-      const order = await createOrder(tx, input);
-      const body = JSON.stringify(order);
-      if (statements.rowAtCommit) withCommit(insertKeyRowWithAnswer(sql, ref, "statements", body));
+      await Promise.all([statements.claim && claim(sql, ref, path), statements.savepoint && savepoint(sql)]);
+      const answer = await handler(tx, input as I);
+      const body = JSON.stringify(answer);
+      if (statements.rowAtCommit) withCommit(insertKeyRowWithAnswer(sql, ref, path, body));
       if (statements.storeAnswer) withCommit(storeAnswer(sql, ref, body));
-      return order;
+      return answer;
     }),
   );
 
 const router = t.router({
-  statementsRowAtCommit: withEngineStatements({
-    claim: false,
-    savepoint: false,
-    storeAnswer: false,
-    rowAtCommit: true,
-  }),
-  statementsSavepoint: withEngineStatements({ claim: false, savepoint: true, storeAnswer: false }),
-  statementsClaim: withEngineStatements({ claim: true, savepoint: false, storeAnswer: false }),
-  statementsClaimSavepoint: withEngineStatements({ claim: true, savepoint: true, storeAnswer: false }),
-  statementsAll: withEngineStatements({ claim: true, savepoint: true, storeAnswer: true }),
+  orderFloor: withEngineStatements(input, createOrder, { rowAtCommit: true }),
+  statementsSavepoint: withEngineStatements(input, createOrder, { savepoint: true }),
+  statementsClaim: withEngineStatements(input, createOrder, { claim: true }),
+  statementsClaimSavepoint: withEngineStatements(input, createOrder, { claim: true, savepoint: true }),
+  statementsAll: withEngineStatements(input, createOrder, { claim: true, savepoint: true, storeAnswer: true }),
   plain: t.procedure.input(input).mutation(({ ctx, input }) => ctx.db.transaction((tx) => createOrder(tx, input))),
   idempotent: withKey({}),
   idempotentAlwaysFastPath: withKey({ fastPath: true }),
   transferPlain: t.procedure
     .input(transferInput)
     .mutation(({ ctx, input }) => ctx.db.transaction((tx) => createTransfer(tx, input))),
+  transferFloor: withEngineStatements(transferInput, createTransfer, { rowAtCommit: true }),
   transferIdempotent: t.procedure
     .input(transferInput)
     .concat(idempotent<typeof db>({}))

@@ -5,7 +5,7 @@ import path from "node:path";
 const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 
 /** CPU time (user + system, ms) a process has used so far; 0 if it is gone. */
-function processCpuMs(pid: number): number {
+export function processCpuMs(pid: number): number {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
     // Fields after the command name (which may contain spaces) start after the last ")".
@@ -27,13 +27,12 @@ function childrenOf(pid: number): number[] {
 }
 
 /**
- * CPU time used by the bench server and by the PostgreSQL cluster (postmaster and all its
- * backends). Unlike throughput, it barely moves when other work shares the machine, so
- * "CPU per request" compares variants fairly on a noisy box. Backends that exit between two
- * readings take their time with them; the bench keeps its pools open so they do not.
+ * CPU time (ms) used by the PostgreSQL cluster: the postmaster and all its backends. Unlike
+ * throughput, CPU time barely moves when other work shares the machine, so "CPU per request"
+ * compares variants fairly on a noisy box. Backends that exit between two readings take their
+ * time with them; the benches keep their pools open so they do not.
  */
-export function clusterCpuMs(serverPid: number, dataDir: string): { server: number; postgres: number } {
+export function postgresCpuMs(dataDir: string): number {
   const postmaster = Number(fs.readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
-  const postgres = [postmaster, ...childrenOf(postmaster)].reduce((sum, pid) => sum + processCpuMs(pid), 0);
-  return { server: processCpuMs(serverPid), postgres };
+  return [postmaster, ...childrenOf(postmaster)].reduce((sum, pid) => sum + processCpuMs(pid), 0);
 }

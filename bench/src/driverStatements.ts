@@ -7,7 +7,7 @@ import type { KeyRef } from "@oncely/idempotency/store";
 import postgres from "postgres";
 import { claim, insertKeyRowWithAnswer, savepoint, storeAnswer, throughDriver, withCommit } from "./engineStatements";
 import { inRounds } from "./load";
-import { median } from "./machine";
+import { median } from "./stats";
 
 export const DRIVER_VARIANTS = {
   order: "order transaction: SELECT the account, INSERT the order",
@@ -16,6 +16,8 @@ export const DRIVER_VARIANTS = {
   engine: "+ claim + SAVEPOINT + stored answer (UPDATE with COMMIT): the middleware's statements",
 } as const;
 export type DriverVariant = keyof typeof DRIVER_VARIANTS;
+/** Concurrent transactions, on a pool as large. */
+export const DRIVER_WORKERS = 10;
 
 export interface DriverCost {
   /** CPU per transaction in this process (postgres.js), µs. */
@@ -39,7 +41,7 @@ export async function measureDriverStatements(options: {
   postgresCpuMs: () => number;
 }): Promise<Record<DriverVariant, DriverCost>> {
   const { principalId, accountId } = options;
-  const sql = postgres(options.url, { max: 10, onnotice: () => {} });
+  const sql = postgres(options.url, { max: DRIVER_WORKERS, onnotice: () => {} });
   type Tx = postgres.TransactionSql;
   const order = async (tx: Tx) => {
     await tx`SELECT currency FROM accounts WHERE id = ${accountId} AND principal_id = ${principalId}`;
@@ -68,7 +70,7 @@ export async function measureDriverStatements(options: {
     const cpu = process.cpuUsage();
     const postgresBefore = options.postgresCpuMs();
     await Promise.all(
-      Array.from({ length: 10 }, async () => {
+      Array.from({ length: DRIVER_WORKERS }, async () => {
         while (started++ < transactions) {
           await sql.begin((tx) => variants[variant](tx, { principalId, key: randomUUID() }));
         }

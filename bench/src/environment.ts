@@ -1,35 +1,40 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createDbClient, type DbClient, seedDemo } from "@oncely/db";
 import { createDatabaseIfMissing, migrateDatabase, startEmbeddedPostgres } from "@oncely/db/setup";
-import { clusterCpuMs } from "./cpu";
+import { postgresCpuMs } from "./cpu";
+import { type RunningProcess, startNodeProcess, stopOnSignal } from "./processes";
 
-export interface BenchEnvironment {
+export interface BenchDatabase {
   /** The bench database's URL. */
   url: string;
-  /** A pool on it, for setup and checks outside the measured server. */
+  /** A pool on it, for setup and checks outside the measured servers. */
   db: DbClient;
+  /** alice's id, and her first customer account (USD). */
   principalId: string;
   accountId: string;
+  /** alice's API key, as a client sends it (`Authorization: Bearer ...`). */
+  apiKey: string;
   /** alice's USD accounts for the transfer load: pairs drawn at random rarely wait on each other's row locks. */
   transferAccountIds: string[];
   postgresVersion: string;
+  /** CPU time (ms) the whole PostgreSQL cluster (postmaster and every backend) has used so far. */
+  postgresCpuMs: () => number;
+  stop: () => Promise<void>;
+}
+
+export interface BenchEnvironment extends BenchDatabase {
   /** Base URL of the bench server's tRPC endpoint. */
   base: string;
   /** CPU time (ms) the bench server and the whole PostgreSQL cluster have used so far. */
   cpuMs: () => { server: number; postgres: number };
-  stop: () => Promise<void>;
 }
 
 const TRANSFER_ACCOUNTS = 2048;
 
-/**
- * A throwaway embedded PostgreSQL with the migrated, seeded bench database, and the bench
- * server (bench/src/benchServer.ts) in its own process in front of it.
- */
-export async function startBenchEnvironment(settings: Record<string, string | number>): Promise<BenchEnvironment> {
+/** A throwaway embedded PostgreSQL with the migrated database, seeded with the demo principals. */
+export async function startBenchDatabase(settings: Record<string, string | number>): Promise<BenchDatabase> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), "oncely-bench-"));
   await fs.chmod(root, 0o755); // PostgreSQL runs as user "postgres" when we are root
   const dataDir = path.join(root, "pg");
@@ -37,19 +42,19 @@ export async function startBenchEnvironment(settings: Record<string, string | nu
     dataDir,
     settings: { max_connections: 200, ...settings },
   });
-  let server: ChildProcess | undefined;
   let db: DbClient | undefined;
   const stop = async () => {
-    server?.kill("SIGTERM");
+    forget();
     await db?.close();
     await cluster.stop();
     await fs.rm(root, { recursive: true, force: true });
   };
+  const forget = stopOnSignal(stop);
   try {
     await createDatabaseIfMissing(cluster.url, "bench");
     const url = cluster.databaseUrl("bench");
     await migrateDatabase(url);
-    db = createDbClient(url, { max: 4 });
+    db = createDbClient(url, { max: 4, applicationName: "oncely-bench" });
     await seedDemo(db.db);
     const [alice] = await db.sql<{ principal: string; account: string }[]>`
       SELECT p.id AS principal, a.id AS account FROM principals p JOIN accounts a ON a.principal_id = p.id
@@ -60,34 +65,48 @@ export async function startBenchEnvironment(settings: Record<string, string | nu
       INSERT INTO accounts (principal_id, name, kind, currency, balance)
       SELECT ${alice.principal}, 'bench ' || n, 'customer', 'USD', 1000000000000
       FROM generate_series(1, ${TRANSFER_ACCOUNTS}) AS n RETURNING id`;
-
-    server = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "benchServer.ts")], {
-      env: { ...process.env, DATABASE_URL: url, BENCH_PRINCIPAL_ID: alice.principal },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    const child = server;
-    const port = await new Promise<number>((resolve, reject) => {
-      let out = "";
-      child.stdout?.on("data", (chunk) => {
-        out += chunk;
-        const match = /listening (\d+)/.exec(out);
-        if (match) resolve(Number(match[1]));
-      });
-      child.once("exit", (code) => reject(new Error(`bench server exited with ${code}`)));
-    });
     return {
       url,
       db,
       principalId: alice.principal,
       accountId: alice.account,
+      apiKey: "sk_test_alice",
       transferAccountIds: transferAccounts.map((a) => a.id),
       postgresVersion: `PostgreSQL ${version.server_version}`,
-      base: `http://127.0.0.1:${port}/trpc`,
-      cpuMs: () => clusterCpuMs(child.pid ?? 0, dataDir),
+      postgresCpuMs: () => postgresCpuMs(dataDir),
       stop,
     };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/**
+ * The bench database and the bench server (bench/src/benchServer.ts, the same handlers with and
+ * without the middleware) in its own process in front of it.
+ */
+export async function startBenchEnvironment(settings: Record<string, string | number>): Promise<BenchEnvironment> {
+  const database = await startBenchDatabase(settings);
+  let server: RunningProcess | undefined;
+  try {
+    server = await startNodeProcess({
+      args: ["--import", "tsx", path.join(import.meta.dirname, "benchServer.ts")],
+      env: { DATABASE_URL: database.url, BENCH_PRINCIPAL_ID: database.principalId },
+      listening: /listening (\d+)/,
+    });
+  } catch (error) {
+    await database.stop();
+    throw error;
+  }
+  const running = server;
+  return {
+    ...database,
+    base: `http://127.0.0.1:${running.match[1]}/trpc`,
+    cpuMs: () => ({ server: running.cpuMs(), postgres: database.postgresCpuMs() }),
+    stop: async () => {
+      await running.stop();
+      await database.stop();
+    },
+  };
 }

@@ -1,28 +1,29 @@
 // `pnpm bench` (scale part): create and replay latency as the key table grows (10k, 1M, 10M
 // rows, bulk-filled with generate_series), a duplicate storm (200 concurrent requests, one
-// key), and the sweeper deleting 1M expired keys while traffic runs.
+// key), and the sweeper deleting 1M expired keys while traffic runs. Writes
+// bench/results/key-table.json.
 import { randomUUID } from "node:crypto";
-import { parseArgs } from "node:util";
 import { sweepExpiredKeys } from "@oncely/idempotency";
 import { startBenchEnvironment } from "./environment";
-import { loadWithNewKeys, timedCall } from "./load";
-import { describeMachine, median } from "./machine";
-import { type KeyTableResult, writeResult, writeSection } from "./results";
+import { loadWithKeys, timedCall } from "./load";
+import { describeRun, parseBenchOptions, writeResult } from "./results";
+import type { KeyTableResult } from "./resultTypes";
+import { median } from "./stats";
 
-const { values: args } = parseArgs({
-  options: {
-    sizes: { type: "string", default: "10000,1000000,10000000" },
-    samples: { type: "string", default: "300" },
-    storm: { type: "string", default: "200" },
-    "sweep-rows": { type: "string", default: "1000000" },
-    "traffic-seconds": { type: "string", default: "8" },
-  },
+const { options, line } = parseBenchOptions({
+  sizes: "10000,1000000,10000000",
+  samples: "300",
+  storm: "200",
+  "sweep-rows": "1000000",
+  "traffic-seconds": "8",
 });
-const sizes = args.sizes.split(",").map(Number);
-const samples = Number(args.samples);
-const stormSize = Number(args.storm);
-const sweepRows = Number(args["sweep-rows"]);
-const trafficSeconds = Number(args["traffic-seconds"]);
+const sizes = options.sizes.split(",").map(Number);
+const samples = Number(options.samples);
+const stormSize = Number(options.storm);
+const sweepRows = Number(options["sweep-rows"]);
+const trafficSeconds = Number(options["traffic-seconds"]);
+const TRAFFIC_CONNECTIONS = 16;
+const SWEEP_BATCH = 1000;
 
 // Commits without waiting for the WAL flush: this part measures table and index effects,
 // which fsync latency would drown.
@@ -30,7 +31,6 @@ const env = await startBenchEnvironment({ synchronous_commit: "off", maintenance
 const { sql } = env.db;
 const body = JSON.stringify({ accountId: env.accountId, amount: 1999, currency: "USD" });
 const url = `${env.base}/idempotent`;
-const fmt = (n: number, digits = 2) => n.toFixed(digits);
 try {
   // Warm up JIT, pools and caches first, so the first size is not measured cold.
   for (let i = 0; i < 200; i++) await timedCall(url, randomUUID(), body);
@@ -60,7 +60,6 @@ try {
   const executions = (after?.n ?? 0) - (before?.n ?? 0);
   const byStatus = new Map<number, number>();
   for (const { status } of storm) byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
-  const statuses = [...byStatus].map(([status, n]) => `${n} × ${status}`).join(", ");
 
   // 3. The sweeper deleting expired keys while traffic runs.
   await sql`
@@ -70,41 +69,30 @@ try {
            now() - interval '2 days', now() - interval '1 day'
     FROM generate_series(1, ${sweepRows}) AS g`;
   await sql`VACUUM ANALYZE oncely_idempotency_keys`;
-  const quiet = await loadWithNewKeys({ url, body, connections: 16, seconds: trafficSeconds });
+  const quiet = await loadWithKeys({ url, body, connections: TRAFFIC_CONNECTIONS, seconds: trafficSeconds });
   let sweptRows = 0;
   let sweepSeconds = 0;
   const sweeping = (async () => {
     const s0 = performance.now();
-    sweptRows = await sweepExpiredKeys(env.db.db, { batchSize: 1000 });
+    sweptRows = await sweepExpiredKeys(env.db.db, { batchSize: SWEEP_BATCH });
     sweepSeconds = (performance.now() - s0) / 1000;
   })();
-  const during = await loadWithNewKeys({ url, body, connections: 16, seconds: trafficSeconds });
+  const during = await loadWithKeys({ url, body, connections: TRAFFIC_CONNECTIONS, seconds: trafficSeconds });
   await sweeping;
 
-  const markdown = `
-## Key table at scale, duplicate storm, sweeper under traffic
-
-Command: \`pnpm bench\` (\`bench/src/keyTable.ts --sizes ${args.sizes} --samples ${samples}\`)
-Date: ${new Date().toISOString().slice(0, 10)}. Machine: ${describeMachine(env.postgresVersion)}.
-PostgreSQL embedded, synchronous_commit off (this part is about table and index size, not fsync).
-Latencies are one request at a time over HTTP to the bench server's idempotent \`orders.create\`.
-
-| rows in oncely_idempotency_keys | fill time | new key p50 | replay p50 |
-| --- | --- | --- | --- |
-${bySize.map((s) => `| ${s.rows.toLocaleString("en-US")} | ${fmt(s.fillSeconds, 1)} s | ${fmt(s.create)} ms | ${fmt(s.replay)} ms |`).join("\n")}
-
-**Duplicate storm**: ${stormSize} concurrent requests with one key → **${executions} execution${executions === 1 ? "" : "s"}** (orders rows added), answers: ${statuses}; all answered in ${fmt(stormMs, 0)} ms.
-
-**Sweeper under traffic**: ${sweptRows.toLocaleString("en-US")} expired keys deleted in batches of 1,000 in ${fmt(sweepSeconds, 1)} s while 16 connections created orders.
-
-| traffic (16 connections, ${trafficSeconds} s) | req/s | p50 | p99 |
-| --- | --- | --- | --- |
-| before the sweep | ${fmt(quiet.requests.average, 0)} | ${quiet.latency.p50} ms | ${quiet.latency.p99} ms |
-| during the sweep | ${fmt(during.requests.average, 0)} | ${during.latency.p50} ms | ${during.latency.p99} ms |
-`;
-  process.stdout.write(markdown);
-  writeSection("key-table", markdown);
-  writeResult("key-table", { bySize } satisfies KeyTableResult);
+  const traffic = (result: typeof quiet) => ({
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  });
+  const result: KeyTableResult = {
+    options,
+    bySize,
+    storm: { requests: stormSize, executions, statuses: Object.fromEntries(byStatus), ms: stormMs },
+    sweep: { rows: sweptRows, batchSize: SWEEP_BATCH, seconds: sweepSeconds },
+    traffic: { connections: TRAFFIC_CONNECTIONS, before: traffic(quiet), during: traffic(during) },
+  };
+  writeResult("key-table", describeRun(line, env.postgresVersion), result);
   if (executions !== 1) throw new Error(`duplicate storm executed ${executions} times`);
 } finally {
   await env.stop();

@@ -1,27 +1,33 @@
 import { randomUUID } from "node:crypto";
 import autocannon from "autocannon";
+import { perRequestDelta } from "./databaseCounters";
 
-/** Load with autocannon where every request carries a new Idempotency-Key. */
-export function loadWithNewKeys(options: {
+/**
+ * Load with autocannon: POSTs, each with its own Idempotency-Key (`key()`, a new UUID unless
+ * told otherwise: pass one that picks from used keys to load replays).
+ */
+export function loadWithKeys(options: {
   url: string;
   /** The request body, or a function giving each request its own. */
   body: string | (() => string);
   connections: number;
   seconds: number;
+  key?: () => string;
+  headers?: Record<string, string>;
 }) {
-  const { body } = options;
+  const { body, key = randomUUID } = options;
   return autocannon({
     url: options.url,
     method: "POST",
     connections: options.connections,
     duration: options.seconds,
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...options.headers },
     body: typeof body === "string" ? body : body(),
     requests: [
       {
         setupRequest: (req) => ({
           ...req,
-          headers: { ...req.headers, "idempotency-key": randomUUID() },
+          headers: { ...req.headers, "idempotency-key": key() },
           ...(typeof body === "string" ? {} : { body: body() }),
         }),
       },
@@ -30,11 +36,16 @@ export function loadWithNewKeys(options: {
 }
 
 /** One request, timed end to end (milliseconds); throws on a non-2xx answer. */
-export async function timedCall(url: string, key: string, body: string): Promise<{ ms: number; status: number }> {
+export async function timedCall(
+  url: string,
+  key: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{ ms: number; status: number }> {
   const t0 = performance.now();
   const response = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json", "idempotency-key": key },
+    headers: { "content-type": "application/json", "idempotency-key": key, ...headers },
     body,
   });
   await response.arrayBuffer();
@@ -44,9 +55,13 @@ export async function timedCall(url: string, key: string, body: string): Promise
 /** What one variant did in one round. */
 export interface RoundSample {
   requestsPerSecond: number;
-  /** CPU of the bench server and every PostgreSQL process, per answered request (ms). */
+  /** Requests answered (all 2xx: anything else fails the run). */
+  answered: number;
+  /** CPU of the measured server and every PostgreSQL process, per answered request (ms). */
   cpuPerRequest: number;
   serverCpuPerRequest: number;
+  /** The database's counters (databaseCounters.ts's writeCounters) per answered request, when asked for. */
+  databasePerRequest?: Record<string, number>;
 }
 
 /**
@@ -75,31 +90,43 @@ export async function inRounds<V extends string, S>(options: {
 
 /**
  * Loads every variant once per round (inRounds) and samples its throughput and CPU per
- * request. Any non-2xx answer or error fails the run.
+ * request. Any non-2xx answer or error fails the run. With `database`, each load is followed
+ * by `settle()` (e.g. until an outbox worker has caught up with what the requests left it), and
+ * CPU and the database's counters are read after it, so both include that work.
  */
 export function measureRounds<V extends string>(options: {
   variants: readonly V[];
   rounds: number;
-  cpuMs: () => { server: number; postgres: number };
+  /** CPU time so far (ms) of the server that answers `variant`, and of PostgreSQL. */
+  cpuMs: (variant: V) => { server: number; postgres: number };
   load: (variant: V) => Promise<autocannon.Result>;
+  database?: { counters: () => Promise<Record<string, number>>; settle: () => Promise<void> };
   onRound?: (round: number, samples: Record<V, RoundSample>) => void;
 }): Promise<Record<V, RoundSample[]>> {
-  const { cpuMs, load } = options;
+  const { cpuMs, load, database } = options;
   return inRounds({
     ...options,
     measure: async (variant): Promise<RoundSample> => {
-      const before = cpuMs();
+      const countersBefore = await database?.counters();
+      const before = cpuMs(variant);
       const result = await load(variant);
-      const after = cpuMs();
+      await database?.settle();
+      const after = cpuMs(variant);
+      const countersAfter = await database?.counters();
       if (result.non2xx > 0 || result.errors > 0) {
         throw new Error(`${variant}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
       }
+      const answered = result["2xx"];
       const server = after.server - before.server;
       const postgres = after.postgres - before.postgres;
       return {
         requestsPerSecond: result.requests.average,
-        cpuPerRequest: (server + postgres) / result["2xx"],
-        serverCpuPerRequest: server / result["2xx"],
+        answered,
+        cpuPerRequest: (server + postgres) / answered,
+        serverCpuPerRequest: server / answered,
+        ...(countersBefore && countersAfter
+          ? { databasePerRequest: perRequestDelta(countersBefore, countersAfter, answered) }
+          : {}),
       };
     },
   });

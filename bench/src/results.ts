@@ -1,47 +1,92 @@
+// Where benchmark numbers live: one JSON file per benchmark under bench/results/ (committed),
+// each saying when, where, with which command and on which commit it was measured.
+// BENCHMARKS.md, docs/benchmarks.svg and the profile section of bench/README.md are generated
+// from these files (src/report.ts), never typed by hand.
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { parseArgs } from "node:util";
 
-const FILE = path.resolve(import.meta.dirname, "../../BENCHMARKS.md");
+export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
+const RESULTS_DIR = path.join(REPO_ROOT, "bench/results");
+/** Files the benches write: a change to them is not a change to what was measured. */
+const OUTPUTS = ["bench/results", "BENCHMARKS.md", "docs/benchmarks.svg", "bench/README.md"];
 
-/**
- * Replaces one benchmark's section of BENCHMARKS.md (between its markers), keeping the
- * other benchmarks' latest results.
- */
-export function writeSection(name: string, markdown: string): void {
-  const start = `<!-- bench:${name}:start -->`;
-  const end = `<!-- bench:${name}:end -->`;
-  const block = `${start}\n${markdown.trim()}\n${end}`;
-  const current = fs.existsSync(FILE) ? fs.readFileSync(FILE, "utf8") : "# Benchmarks\n";
-  const pattern = new RegExp(`${start}[\\s\\S]*?${end}`);
-  const next = pattern.test(current) ? current.replace(pattern, block) : `${current.trimEnd()}\n\n${block}\n`;
-  fs.writeFileSync(FILE, next);
+export interface RunInfo {
+  /** ISO timestamp of the end of the run. */
+  date: string;
+  /** What was typed: `pnpm bench` (set by src/all.ts), or the script run on its own. */
+  command: string;
+  /** The script and every option it ran with, defaults included. */
+  script: string;
+  /** The commit measured, and whether the work tree had other changes (outside the benches' outputs). */
+  commit: string;
+  uncommittedChanges: boolean;
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    memoryGiB: number;
+    os: string;
+    node: string;
+    postgres: string | null;
+    /** 1-minute load average when the run ended: the machine is shared. */
+    loadAverage: number;
+  };
 }
 
-const RESULTS_DIR = path.resolve(import.meta.dirname, "../results");
+/** The options of a bench script (all `--name value`), defaults applied, and the command line they make. */
+export function parseBenchOptions<K extends string>(defaults: Record<K, string>) {
+  const { values } = parseArgs({
+    options: Object.fromEntries(
+      Object.entries(defaults).map(([name, value]) => [name, { type: "string", default: value as string }]),
+    ),
+  });
+  const options = values as Record<K, string>;
+  const script = path.relative(REPO_ROOT, process.argv[1] ?? "");
+  const line = [script, ...Object.entries(options).map(([name, value]) => `--${name} ${value}`)].join(" ");
+  return { options, line };
+}
 
-/** Keeps a benchmark's numbers as JSON (bench/results/), for the chart. */
-export function writeResult(name: string, data: unknown): void {
+function git(args: string[]): string {
+  try {
+    return execFileSync("git", args, { cwd: REPO_ROOT, encoding: "utf8" }).trim();
+  } catch {
+    return "";
+  }
+}
+
+export function describeRun(scriptLine: string, postgresVersion: string | null): RunInfo {
+  const cpus = os.cpus();
+  const changes = git(["status", "--porcelain", "--", ".", ...OUTPUTS.map((p) => `:!${p}`)]);
+  return {
+    date: new Date().toISOString(),
+    command:
+      process.env.ONCELY_BENCH_COMMAND ?? `pnpm --filter @oncely/bench exec tsx ${scriptLine.replace(/^bench\//, "")}`,
+    script: scriptLine,
+    commit: git(["rev-parse", "HEAD"]) || "unknown",
+    uncommittedChanges: changes.length > 0,
+    machine: {
+      cpus: cpus.length,
+      cpuModel: cpus[0]?.model.trim() ?? "unknown CPU",
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      os: `${os.type()} ${os.release()}`,
+      node: process.version,
+      postgres: postgresVersion,
+      loadAverage: Number((os.loadavg()[0] ?? 0).toFixed(2)),
+    },
+  };
+}
+
+/** Writes bench/results/<name>.json: the run's description, then the data. */
+export function writeResult(name: string, run: RunInfo, data: object): void {
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
-  fs.writeFileSync(path.join(RESULTS_DIR, `${name}.json`), `${JSON.stringify(data, null, 2)}\n`);
-}
-
-export function readResult<T>(name: string): T | null {
   const file = path.join(RESULTS_DIR, `${name}.json`);
-  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as T) : null;
+  fs.writeFileSync(file, `${JSON.stringify({ run, ...data }, null, 2)}\n`);
+  process.stderr.write(`wrote ${path.relative(process.cwd(), file)}\n`);
 }
 
-export interface EngineResult {
-  throughputRatio: number;
-  /** Plain's CPU per request over idempotent's. */
-  cpuRatio: number;
-  alwaysFastPathRatio: number;
-  /** Idempotent / plain for the ledger transfer. */
-  transferThroughputRatio: number;
-  transferCpuRatio: number;
-  replayOverFirst: number;
-  rawOverPlain: number;
-}
-
-export interface KeyTableResult {
-  bySize: { rows: number; fillSeconds: number; create: number; replay: number }[];
+export function readResult<T>(name: string): (T & { run: RunInfo }) | null {
+  const file = path.join(RESULTS_DIR, `${name}.json`);
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as T & { run: RunInfo }) : null;
 }

@@ -6,92 +6,45 @@
 // statements at the driver, without HTTP, tRPC or drizzle around them (driverStatements.ts).
 // CPU per request (server + PostgreSQL), many short rounds with the variants interleaved,
 // median over rounds: on a shared machine a difference of a tenth of a millisecond is only
-// visible that way.
-import { parseArgs } from "node:util";
-import { DRIVER_VARIANTS, type DriverVariant, measureDriverStatements } from "./driverStatements";
+// visible that way. Writes bench/results/statements.json.
+import { DRIVER_WORKERS, measureDriverStatements } from "./driverStatements";
 import { startBenchEnvironment } from "./environment";
-import { loadWithNewKeys, measureRounds } from "./load";
-import { describeMachine, median } from "./machine";
-import { writeSection } from "./results";
+import { loadWithKeys, measureRounds } from "./load";
+import { describeRun, parseBenchOptions, writeResult } from "./results";
+import { STATEMENT_VARIANTS, type StatementsResult, type StatementVariant } from "./resultTypes";
 
-const { values: args } = parseArgs({
-  options: {
-    duration: { type: "string", default: "1" },
-    rounds: { type: "string", default: "30" },
-    connections: { type: "string", default: "32" },
-    "driver-rounds": { type: "string", default: "11" },
-    "driver-transactions": { type: "string", default: "2000" },
-  },
+const { options, line } = parseBenchOptions({
+  duration: "1",
+  rounds: "30",
+  connections: "32",
+  "driver-rounds": "11",
+  "driver-transactions": "2000",
 });
-const duration = Number(args.duration);
-const rounds = Number(args.rounds);
-const connections = Number(args.connections);
-const driverRounds = Number(args["driver-rounds"]);
-const driverTransactions = Number(args["driver-transactions"]);
-
-const VARIANTS = {
-  plain: "plain handler (in `db.transaction`)",
-  statementsRowAtCommit:
-    "+ one key row with its answer, INSERTed with COMMIT (the floor of any store in the transaction; not an engine)",
-  statementsSavepoint: "+ SAVEPOINT",
-  statementsClaim: "+ claim (key row INSERT, lock_timeout set and reset)",
-  statementsClaimSavepoint: "+ claim + SAVEPOINT (one write)",
-  statementsAll: "+ claim + SAVEPOINT + stored answer (UPDATE, with COMMIT): all the middleware's statements",
-  idempotent: "idempotent procedure (the middleware itself)",
-} as const;
-type Variant = keyof typeof VARIANTS;
-const NAMES = Object.keys(VARIANTS) as Variant[];
+const NAMES = Object.keys(STATEMENT_VARIANTS) as StatementVariant[];
 
 const env = await startBenchEnvironment({ synchronous_commit: "off" });
 try {
   const body = JSON.stringify({ accountId: env.accountId, amount: 1999, currency: "USD" });
-  const load = (variant: Variant, seconds: number) =>
-    loadWithNewKeys({ url: `${env.base}/${variant}`, body, connections, seconds });
+  const load = (variant: StatementVariant, seconds: number) =>
+    loadWithKeys({ url: `${env.base}/${variant}`, body, connections: Number(options.connections), seconds });
   for (const variant of NAMES) await load(variant, 2); // warm up
 
   const samples = await measureRounds({
     variants: NAMES,
-    rounds,
+    rounds: Number(options.rounds),
     cpuMs: env.cpuMs,
-    load: (variant) => load(variant, duration),
+    load: (variant) => load(variant, Number(options.duration)),
   });
-  const cpu = (v: Variant) => median(samples[v].map((s) => s.cpuPerRequest));
-  const base = cpu("plain");
   const driver = await measureDriverStatements({
     url: env.url,
     principalId: env.principalId,
     accountId: env.accountId,
-    rounds: driverRounds,
-    transactions: driverTransactions,
-    postgresCpuMs: () => env.cpuMs().postgres,
+    rounds: Number(options["driver-rounds"]),
+    transactions: Number(options["driver-transactions"]),
+    postgresCpuMs: env.postgresCpuMs,
   });
-  const driverNames = Object.keys(DRIVER_VARIANTS) as DriverVariant[];
-  const orderUs = driver.order.nodeUs + driver.order.postgresUs;
-  const markdown = `
-## Where the cost goes: the middleware's statements one by one
-
-Command: \`pnpm bench\` (\`bench/src/statements.ts --duration ${duration} --rounds ${rounds} --connections ${connections} --driver-rounds ${driverRounds} --driver-transactions ${driverTransactions}\`)
-Date: ${new Date().toISOString().slice(0, 10)}. Machine: ${describeMachine(env.postgresVersion)}.
-synchronous_commit off (CPU-bound). The order handler with some of the middleware's statements and
-without the middleware; ${rounds} rounds of ${duration} s per variant, interleaved; CPU per request
-(server + PostgreSQL), median over rounds. Expect ±0.1 ms of noise on this machine. "plain / variant"
-is the throughput ratio CPU allows when CPU is the limit.
-
-| variant | CPU per request | more than the plain handler | plain / variant |
-| --- | --- | --- | --- |
-${NAMES.map((v) => `| ${VARIANTS[v]} | ${cpu(v).toFixed(3)} ms | ${v === "plain" ? "—" : `${(cpu(v) - base).toFixed(3)} ms`} | ${(base / cpu(v)).toFixed(2)} |`).join("\n")}
-
-The same statements at the driver (postgres.js in the bench process, no HTTP, tRPC or drizzle):
-${driverTransactions} transactions per variant and round from 10 workers on a pool of 10, ${driverRounds} rounds,
-interleaved; CPU per transaction, median over rounds; "more than the order" is the median of the
-per-round differences.
-
-| variant | Node µs | PostgreSQL µs | more than the order |
-| --- | --- | --- | --- |
-${driverNames.map((v) => `| ${DRIVER_VARIANTS[v]} | ${driver[v].nodeUs.toFixed(0)} | ${driver[v].postgresUs.toFixed(0)} | ${v === "order" ? "—" : `${driver[v].overOrderUs.toFixed(0)} µs (${((100 * driver[v].overOrderUs) / orderUs).toFixed(0)}%)`} |`).join("\n")}
-`;
-  process.stdout.write(markdown);
-  writeSection("engine-statements", markdown);
+  const result: StatementsResult = { options, samples, driver, driverWorkers: DRIVER_WORKERS };
+  writeResult("statements", describeRun(line, env.postgresVersion), result);
 } finally {
   await env.stop();
 }

@@ -1,0 +1,164 @@
+// BENCHMARKS.md's sections on Oncely against the hand-rolled keyed order.
+import type { RoundSample } from "../load";
+import type { RunInfo } from "../results";
+import {
+  type BreakdownResult,
+  HAND_ROLLED_VARIANTS,
+  type HandRolledResult,
+  type HandRolledVariant,
+  type RequestBreakdown,
+  type Side,
+} from "../resultTypes";
+import { cpuRatio, medianOf, throughputRatio } from "../stats";
+import { REGIMES, type Regime } from "./goals";
+import { fixed, missing, ms, provenance, table, whole } from "./markdown";
+
+const SIDES: Record<Side, string> = { oncely: "Oncely (apps/server)", handRolled: "hand-rolled" };
+const counterperRequest = (samples: RoundSample[], name: string) =>
+  medianOf(samples, (s) => s.databasePerRequest?.[name] ?? Number.NaN);
+
+/** The variant each one is compared with: the other side's, same kind of request. */
+const opposite = (v: HandRolledVariant): HandRolledVariant =>
+  v.startsWith("oncely") ? (v.replace("oncely", "handRolled") as HandRolledVariant) : v;
+
+export function handRolledSection(regime: Regime, result: (HandRolledResult & { run: RunInfo }) | null): string {
+  const title = `## Oncely against a hand-rolled keyed order, ${REGIMES[regime]}`;
+  if (!result)
+    return `${title}\n\n${missing(`hand-rolled-sync-${regime}`, "pnpm --filter @oncely/bench exec tsx src/handRolled.ts")}`;
+  const { options, samples } = result;
+  const names = Object.keys(HAND_ROLLED_VARIANTS) as HandRolledVariant[];
+  return `${title}
+
+${provenance(result.run)}
+
+Both servers run side by side on the same database, each in its own Node process with a pool of
+${result.poolSize}: apps/server as deployed (its \`orders.create\` with API-key auth, the idempotency engine,
+the outbox worker and the sweeper; chaos off) and the hand-rolled baseline (bench/src/handRolled/: tRPC
+standalone, postgres.js tagged templates, a ~40-line key middleware, the same order work: read the
+account, insert the order, insert its outbox row). Load: autocannon in the bench process,
+${options.connections} connections, loopback, all on the same cores. Each round loads every variant for
+${options.duration} s, in reverse order every other round; ratios are taken within a round, then the
+median over ${options.rounds} rounds. New keys: every request a new Idempotency-Key. Replays: keys
+drawn at random from ${whole(Number(options["replay-keys"]))} orders the same server created before the
+rounds. After each load the bench waits until apps/server's outbox worker has delivered every
+confirmation, and CPU and transaction counts include that wait: the worker's work is part of
+Oncely's request here (the hand-rolled one has no worker; its outbox rows stay undelivered).
+
+${table(
+  ["variant", "req/s per round", "Oncely / hand-rolled, req/s", "CPU per request allows"],
+  names.map((v) => [
+    HAND_ROLLED_VARIANTS[v],
+    samples[v].map((s) => whole(s.requestsPerSecond)).join(", "),
+    v.startsWith("oncely") ? `**${fixed(throughputRatio(samples[v], samples[opposite(v)]))}×**` : "",
+    v.startsWith("oncely") ? `${fixed(cpuRatio(samples[v], samples[opposite(v)]))}×` : "",
+  ]),
+)}
+
+CPU time per answered request, median over rounds (the server's process, every PostgreSQL process),
+with what PostgreSQL counted: transaction ids handed out (one per transaction or savepoint that
+wrote) and WAL bytes.
+
+${table(
+  ["variant", "CPU per request", "server", "PostgreSQL", "transaction ids", "WAL bytes"],
+  names.map((v) => {
+    const all = medianOf(samples[v], (s) => s.cpuPerRequest);
+    const server = medianOf(samples[v], (s) => s.serverCpuPerRequest);
+    return [
+      HAND_ROLLED_VARIANTS[v],
+      ms(all),
+      ms(server),
+      ms(all - server),
+      fixed(counterperRequest(samples[v], "transactionIds")),
+      whole(counterperRequest(samples[v], "walBytes")),
+    ];
+  }),
+)}`;
+}
+
+const DATABASE_COUNTERS: [string, string][] = [
+  ["commits", "commits"],
+  ["rollbacks", "rollbacks"],
+  ["tuplesFetched", "tuples fetched"],
+  ["tuplesReturned", "tuples returned"],
+  ["tuplesInserted", "tuples inserted"],
+  ["tuplesUpdated", "tuples updated"],
+  ["blocksAccessed", "buffer blocks accessed"],
+];
+
+/** Statements sent (simple queries + extended-protocol executes), parsed (extended-protocol parses). */
+export const statementsSent = (b: RequestBreakdown) =>
+  (b.wire.messages["query (simple protocol)"] ?? 0) + (b.wire.messages.execute ?? 0);
+export const statementsParsed = (b: RequestBreakdown) => b.wire.messages.parse ?? 0;
+
+/** One row per counted measure, one column per side and pass: the summary's table too. */
+export function breakdownTable(result: BreakdownResult): string {
+  const columns = (["oncely", "handRolled"] as const).flatMap((side) =>
+    (["newKey", "replay"] as const).map((pass) => ({
+      title: `${SIDES[side]}, ${pass === "newKey" ? "new key" : "replay"}`,
+      breakdown: result.perRequest[side][pass],
+    })),
+  );
+  const row = (name: string, of: (b: RequestBreakdown) => number, digits = 2) => [
+    name,
+    ...columns.map((c) => fixed(of(c.breakdown), digits)),
+  ];
+  return table(
+    ["per request", ...columns.map((c) => c.title)],
+    [
+      row("round trips to PostgreSQL", (b) => b.wire.roundTrips),
+      row("statements sent", statementsSent),
+      row("statements parsed (unprepared: parse + describe each time)", statementsParsed),
+      ...DATABASE_COUNTERS.map(([key, name]) => row(name, (b) => b.database[key] ?? Number.NaN)),
+      row("bytes to PostgreSQL", (b) => b.wire.bytesToPostgres, 0),
+    ],
+  );
+}
+
+export function breakdownSection(result: (BreakdownResult & { run: RunInfo }) | null): string {
+  const title = "## Where a keyed order's cost goes, counted";
+  if (!result)
+    return `${title}\n\n${missing("hand-rolled-breakdown", "pnpm --filter @oncely/bench exec tsx src/handRolled.ts")}`;
+  const statements = (side: Side, pass: "newKey" | "replay") =>
+    table(
+      ["statement (pg_stat_statements, normalised)", "calls", "rows", "execution µs"],
+      result.perRequest[side][pass].statements
+        .filter((s) => s.calls >= 0.05)
+        .map((s) => [
+          `\`${s.query.length > 110 ? `${s.query.slice(0, 110)}…` : s.query}\``.replaceAll("|", "\\|"),
+          fixed(s.calls),
+          fixed(s.rows),
+          fixed(s.execMs * 1000, 0),
+        ]),
+    );
+  return `${title}
+
+${provenance(result.run)}
+
+One request at a time (${result.requests} new keys, then a replay of each), on a fresh server process of
+each side whose database connections pass through a counting proxy (bench/src/wire.ts), with
+pg_stat_statements on and autovacuum off (so its work is not counted as the requests'). A round trip
+is a write to PostgreSQL that follows an answer from it on the same connection. Background work
+the requests caused is included (apps/server's outbox worker delivers each confirmation: its own
+transaction, and the demo mail sink's insert); pg_stat_database's counts also include apps/server's idle
+worker polling once a second during the 11 s its statistics take to be published. Counts, not
+times: the proxy and pg_stat_statements would distort any timing, so nothing here is timed except
+PostgreSQL's own execution time per statement.
+
+${breakdownTable(result)}
+
+Statements per request, ${SIDES.oncely}, new key (calls ≥ 0.05 per request):
+
+${statements("oncely", "newKey")}
+
+${SIDES.oncely}, replay:
+
+${statements("oncely", "replay")}
+
+${SIDES.handRolled}, new key:
+
+${statements("handRolled", "newKey")}
+
+${SIDES.handRolled}, replay:
+
+${statements("handRolled", "replay")}`;
+}
