@@ -48,16 +48,20 @@ export function perRequestDelta(
 
 /**
  * Waits until apps/server's outbox worker has delivered every order confirmation, so its work
- * is counted with the requests that caused it. Fails past `timeoutMs`: what is left would be
- * counted with whatever is measured next.
+ * is counted with the requests that caused it; resolves with how many were pending at first.
+ * Fails past `timeoutMs`: what is left would be counted with whatever is measured next.
  */
-export async function waitForOutbox(sql: postgres.Sql, timeoutMs = 120_000): Promise<void> {
+export async function waitForOutbox(sql: postgres.Sql, timeoutMs = 120_000): Promise<number> {
   const started = performance.now();
+  // Both through the pending messages' partial index (ORDER BY its column), so that neither
+  // reads the delivered ones: pg_stat_database would count them as the requests' tuples.
+  const [first] = await sql<{ n: number }[]>`
+    SELECT ${sql.unsafe(OWN)} count(*)::int AS n FROM (
+      SELECT 1 FROM outbox_messages WHERE delivered_at IS NULL ORDER BY next_attempt_at LIMIT 1000000) AS pending`;
   for (;;) {
-    // Through the pending messages' partial index: reads nothing once all are delivered.
     const pending = await sql`
       SELECT ${sql.unsafe(OWN)} 1 FROM outbox_messages WHERE delivered_at IS NULL ORDER BY next_attempt_at LIMIT 1`;
-    if (pending.length === 0) return;
+    if (pending.length === 0) return first?.n ?? 0;
     if (performance.now() - started > timeoutMs) {
       throw new Error(`apps/server's outbox worker did not catch up in ${timeoutMs / 1000} s`);
     }

@@ -62,6 +62,13 @@ export interface RoundSample {
   serverCpuPerRequest: number;
   /** The database's counters (databaseCounters.ts's writeCounters) per answered request, when asked for. */
   databasePerRequest?: Record<string, number>;
+  /**
+   * Work the requests left behind, done while `settle()` waited after the load (apps/server's
+   * outbox worker catching up): how many items were pending when the load ended, and the CPU
+   * (ms, not per request) the server and PostgreSQL used meanwhile. Included in the per-request
+   * CPU above.
+   */
+  deferred?: { items: number; serverMs: number; postgresMs: number };
 }
 
 /**
@@ -91,8 +98,9 @@ export async function inRounds<V extends string, S>(options: {
 /**
  * Loads every variant once per round (inRounds) and samples its throughput and CPU per
  * request. Any non-2xx answer or error fails the run. With `database`, each load is followed
- * by `settle()` (e.g. until an outbox worker has caught up with what the requests left it), and
- * CPU and the database's counters are read after it, so both include that work.
+ * by `settle()` (e.g. until an outbox worker has caught up with what the requests left it; it
+ * resolves with how many items were pending), and CPU and the database's counters are read
+ * after it, so both include that work.
  */
 export function measureRounds<V extends string>(options: {
   variants: readonly V[];
@@ -100,7 +108,7 @@ export function measureRounds<V extends string>(options: {
   /** CPU time so far (ms) of the server that answers `variant`, and of PostgreSQL. */
   cpuMs: (variant: V) => { server: number; postgres: number };
   load: (variant: V) => Promise<autocannon.Result>;
-  database?: { counters: () => Promise<Record<string, number>>; settle: () => Promise<void> };
+  database?: { counters: () => Promise<Record<string, number>>; settle: () => Promise<number> };
   onRound?: (round: number, samples: Record<V, RoundSample>) => void;
 }): Promise<Record<V, RoundSample[]>> {
   const { cpuMs, load, database } = options;
@@ -110,7 +118,8 @@ export function measureRounds<V extends string>(options: {
       const countersBefore = await database?.counters();
       const before = cpuMs(variant);
       const result = await load(variant);
-      await database?.settle();
+      const loaded = cpuMs(variant);
+      const items = await database?.settle();
       const after = cpuMs(variant);
       const countersAfter = await database?.counters();
       if (result.non2xx > 0 || result.errors > 0) {
@@ -127,6 +136,15 @@ export function measureRounds<V extends string>(options: {
         ...(countersBefore && countersAfter
           ? { databasePerRequest: perRequestDelta(countersBefore, countersAfter, answered) }
           : {}),
+        ...(items === undefined
+          ? {}
+          : {
+              deferred: {
+                items,
+                serverMs: after.server - loaded.server,
+                postgresMs: after.postgres - loaded.postgres,
+              },
+            }),
       };
     },
   });

@@ -6,7 +6,7 @@ import path from "node:path";
 import { drawChart } from "./report/chart";
 import { engineSection, keyTableSection, sdkSection, statementsSection } from "./report/engineSections";
 import { judgeGoals, REGIMES, type Regime, readResults, verdict } from "./report/goals";
-import { breakdownSection, breakdownTable, handRolledSection } from "./report/handRolledSections";
+import { breakdownSection, breakdownTable, handRolledSection, outboxWorkerLine } from "./report/handRolledSections";
 import { fixed, machineOf, ms, table } from "./report/markdown";
 import { profileSection } from "./report/profileSection";
 import { REPO_ROOT } from "./results";
@@ -59,7 +59,7 @@ function costLines(): string {
       return `${ms(all)} (server ${ms(server)}, PostgreSQL ${ms(all - server)}; ${fixed(ids)} transaction ids)`;
     };
     lines.push(
-      `- ${REGIMES[regime]}, CPU per request: new key, Oncely ${cpu("oncelyNew")}, hand-rolled ${cpu("handRolledNew")}; replay, Oncely ${cpu("oncelyReplay")}, hand-rolled ${cpu("handRolledReplay")}.`,
+      `- ${REGIMES[regime]}, CPU per request: new key, Oncely ${cpu("oncelyNew")}, hand-rolled ${cpu("handRolledNew")}; replay, Oncely ${cpu("oncelyReplay")}, hand-rolled ${cpu("handRolledReplay")}. ${outboxWorkerLine(r.samples.oncelyNew).replaceAll("\n", " ")}`,
     );
   }
   const s = results.statements;

@@ -9,12 +9,29 @@ import {
   type RequestBreakdown,
   type Side,
 } from "../resultTypes";
-import { cpuRatio, medianOf, throughputRatio } from "../stats";
+import { cpuRatio, median, medianOf, throughputRatio } from "../stats";
 import { REGIMES, type Regime } from "./goals";
 import { fixed, missing, ms, provenance, table, whole } from "./markdown";
 
 const SIDES: Record<Side, string> = { oncely: "Oncely (apps/server)", handRolled: "hand-rolled" };
-const counterperRequest = (samples: RoundSample[], name: string) =>
+
+/**
+ * apps/server's outbox worker, from the pause after each new-key load while it caught up: CPU
+ * (server, PostgreSQL; ms) per message it delivered then, median over the rounds that left some,
+ * and the share of the load's messages still pending when the load ended.
+ */
+export function outboxWorkerCost(samples: RoundSample[]) {
+  const rounds = samples.flatMap((s) =>
+    s.deferred && s.deferred.items > 0 ? [{ ...s.deferred, answered: s.answered }] : [],
+  );
+  return {
+    rounds: rounds.length,
+    server: median(rounds.map((d) => d.serverMs / d.items)),
+    postgres: median(rounds.map((d) => d.postgresMs / d.items)),
+    pendingShare: median(rounds.map((d) => d.items / d.answered)),
+  };
+}
+const counterPerRequest = (samples: RoundSample[], name: string) =>
   medianOf(samples, (s) => s.databasePerRequest?.[name] ?? Number.NaN);
 
 /** The variant each one is compared with: the other side's, same kind of request. */
@@ -68,11 +85,25 @@ ${table(
       ms(all),
       ms(server),
       ms(all - server),
-      fixed(counterperRequest(samples[v], "transactionIds")),
-      whole(counterperRequest(samples[v], "walBytes")),
+      fixed(counterPerRequest(samples[v], "transactionIds")),
+      whole(counterPerRequest(samples[v], "walBytes")),
     ];
   }),
-)}`;
+)}
+
+${outboxWorkerLine(samples.oncelyNew)}`;
+}
+
+/** What apps/server's outbox worker costs per order, in words. */
+export function outboxWorkerLine(samples: RoundSample[]): string {
+  const worker = outboxWorkerCost(samples);
+  if (worker.rounds === 0)
+    return "apps/server's outbox worker kept up with every load (nothing was pending when a load ended).";
+  const all = medianOf(samples, (s) => s.cpuPerRequest);
+  return `apps/server's outbox worker (one confirmation per order), measured while it caught up after the new-key loads
+(${worker.rounds} of ${samples.length} rounds left messages pending: a median ${fixed(100 * worker.pendingShare, 0)}% of the load's orders): ${ms(worker.server + worker.postgres)} of CPU
+per delivered message (server ${ms(worker.server)}, PostgreSQL ${ms(worker.postgres)}). Oncely's new-key request
+without its confirmation's delivery is then about ${ms(all - worker.server - worker.postgres)}.`;
 }
 
 const DATABASE_COUNTERS: [string, string][] = [
