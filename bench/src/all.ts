@@ -6,6 +6,7 @@ import path from "node:path";
 import { REPO_ROOT } from "./results";
 
 const here = import.meta.dirname;
+const BENCH_DIR = path.resolve(here, "..");
 const minutes = (n: number) => n * 60_000;
 const tsx = (script: string, ...args: string[]) => [
   process.execPath,
@@ -44,7 +45,7 @@ for (const [name, [command = "", ...args], timeout] of steps) {
   process.stderr.write(`\n== ${name}\n`);
   const t0 = performance.now();
   const run = spawnSync(command, args, {
-    cwd: REPO_ROOT,
+    cwd: command === "pnpm" ? REPO_ROOT : BENCH_DIR, // tsx is the bench's dependency
     stdio: "inherit",
     timeout,
     killSignal: "SIGTERM",

@@ -61,7 +61,7 @@ try {
 
   // Latency, one request at a time: each new key's first execution, then at once its replay (a
   // retry), pair after pair, so both meet the same moments of a noisy machine.
-  const latency = async (variant: EngineVariant): Promise<LatencyPairs> => {
+  const latency = async (variant: EngineVariant | "idempotentAlwaysFastPath"): Promise<LatencyPairs> => {
     const time = async (key: string) => {
       const { ms, status } = await timedCall(`${env.base}/${variant}`, key, orderBody);
       if (status !== 200) throw new Error(`${variant}: HTTP ${status}`);

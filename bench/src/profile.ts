@@ -6,6 +6,7 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { waitForOutbox } from "./databaseCounters";
 import { startBenchDatabase } from "./environment";
 import { loadWithKeys } from "./load";
 import { describeRun, parseBenchOptions, REPO_ROOT, writeResult } from "./results";
@@ -62,6 +63,8 @@ try {
     const from = monotonicUs();
     result = await load(Number(options.duration));
     window = { from, to: monotonicUs() };
+    // apps/server's shutdown drains the whole outbox first: let it catch up, so it exits in time.
+    await waitForOutbox(db.db.sql);
   } finally {
     await server.stop(); // the profile is written as the process exits
   }

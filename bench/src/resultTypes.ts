@@ -11,7 +11,6 @@ export const ENGINE_VARIANTS = {
     label: "orders: plain + the key row with its answer, INSERTed with COMMIT (the floor; not an engine)",
   },
   idempotent: { baseline: "plain", label: "orders: **idempotent** (default: fast path only for keys seen before)" },
-  idempotentAlwaysFastPath: { baseline: "plain", label: "orders: idempotent, fast path for every key" },
   transferPlain: { baseline: "transferPlain", label: "transfers: plain (no middleware)" },
   transferFloor: { baseline: "transferPlain", label: "transfers: plain + the key row with its answer (the floor)" },
   transferIdempotent: { baseline: "transferPlain", label: "transfers: **idempotent**" },

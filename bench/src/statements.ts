@@ -15,7 +15,7 @@ import { STATEMENT_VARIANTS, type StatementsResult, type StatementVariant } from
 
 const { options, line } = parseBenchOptions({
   duration: "1",
-  rounds: "30",
+  rounds: "25",
   connections: "32",
   "driver-rounds": "11",
   "driver-transactions": "2000",

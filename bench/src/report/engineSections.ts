@@ -21,7 +21,6 @@ type WithRun<T> = (T & { run: RunInfo }) | null;
 /** The floor each idempotent variant is compared with. */
 const FLOOR_OF: Partial<Record<EngineVariant, EngineVariant>> = {
   idempotent: "orderFloor",
-  idempotentAlwaysFastPath: "orderFloor",
   transferIdempotent: "transferFloor",
 };
 
