@@ -5,8 +5,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { drawChart } from "./report/chart";
 import { engineSection, keyTableSection, sdkSection, statementsSection } from "./report/engineSections";
-import { judgeGoals, REGIMES, type Regime, readResults, verdict } from "./report/goals";
+import { judgeGoals, verdict } from "./report/goals";
 import { breakdownSection, breakdownTable, handRolledSection, outboxWorkerLine } from "./report/handRolledSections";
+import { REGIMES, type Regime, readResults } from "./report/inputs";
 import { fixed, machineOf, ms, table } from "./report/markdown";
 import { profileSection } from "./report/profileSection";
 import { REPO_ROOT } from "./results";
@@ -32,7 +33,7 @@ function summary(): string {
 
 ${
   first
-    ? `Measured ${dates[0]?.slice(0, 10)} to ${dates.at(-1)?.slice(0, 10)} on commit${commits.length > 1 ? "s" : ""} ${commits.join(", ")} ("+": with uncommitted changes), ${machineOf(first)}. Load average when each part ended: ${fixed(Math.min(...loads))} to ${fixed(Math.max(...loads))} (other work shares the machine).`
+    ? `Measured ${dates[0]?.slice(0, 10)} to ${dates.at(-1)?.slice(0, 10)} on commit${commits.length > 1 ? "s" : ""} ${commits.join(", ")}${commits.some((c) => c.endsWith("+")) ? ' ("+": with uncommitted changes)' : ""}, ${machineOf(first)}. Load average when each part ended: ${fixed(Math.min(...loads))} to ${fixed(Math.max(...loads))} (other work shares the machine).`
     : "Nothing measured yet: run `pnpm bench`."
 }
 
@@ -104,7 +105,7 @@ ${[
   sdkSection(results.sdk),
 ].join("\n\n")}
 
-The CPU profile of apps/server under load is in [bench/README.md](bench/README.md#where-apps-servers-cpu-goes-cpu-profile-under-load).
+The CPU profile of apps/server under load is in [bench/README.md](bench/README.md#where-appsservers-cpu-goes-cpu-profile-under-load).
 `;
 
 write("BENCHMARKS.md", benchmarks);

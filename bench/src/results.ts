@@ -86,7 +86,10 @@ export function writeResult(name: string, run: RunInfo, data: object): void {
   process.stderr.write(`wrote ${path.relative(process.cwd(), file)}\n`);
 }
 
-export function readResult<T>(name: string): (T & { run: RunInfo }) | null {
+/** A result file's content, or null when that part has not been measured. */
+export type Measured<T> = (T & { run: RunInfo }) | null;
+
+export function readResult<T>(name: string): Measured<T> {
   const file = path.join(RESULTS_DIR, `${name}.json`);
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as T & { run: RunInfo }) : null;
 }

@@ -1,7 +1,7 @@
 // BENCHMARKS.md's sections on the engine against the same handlers without it, and on the key
 // table at scale and the SDK.
 import { DRIVER_VARIANTS, type DriverVariant } from "../driverStatements";
-import type { RunInfo } from "../results";
+import type { Measured } from "../results";
 import {
   ENGINE_VARIANTS,
   type EngineResult,
@@ -13,10 +13,8 @@ import {
   type StatementVariant,
 } from "../resultTypes";
 import { cpuRatio, medianOf, throughputRatio } from "../stats";
-import { REGIMES, type Regime } from "./goals";
+import { REGIMES, type Regime } from "./inputs";
 import { fixed, missing, ms, provenance, table, whole } from "./markdown";
-
-type WithRun<T> = (T & { run: RunInfo }) | null;
 
 /** The floor each idempotent variant is compared with. */
 const FLOOR_OF: Partial<Record<EngineVariant, EngineVariant>> = {
@@ -24,7 +22,7 @@ const FLOOR_OF: Partial<Record<EngineVariant, EngineVariant>> = {
   transferIdempotent: "transferFloor",
 };
 
-export function engineSection(regime: Regime, result: WithRun<EngineResult>): string {
+export function engineSection(regime: Regime, result: Measured<EngineResult>): string {
   const title = `## Idempotency engine against the same handlers without it, ${REGIMES[regime]}`;
   if (!result)
     return `${title}\n\n${missing(`engine-sync-${regime}`, "pnpm --filter @oncely/bench exec tsx src/engine.ts")}`;
@@ -104,7 +102,7 @@ ${table(
 )}`;
 }
 
-export function statementsSection(result: WithRun<StatementsResult>): string {
+export function statementsSection(result: Measured<StatementsResult>): string {
   const title = "## Where the engine's cost goes: the middleware's statements one by one";
   if (!result) return `${title}\n\n${missing("statements", "pnpm --filter @oncely/bench exec tsx src/statements.ts")}`;
   const { options, samples, driver } = result;
@@ -145,7 +143,7 @@ ${table(
 )}`;
 }
 
-export function keyTableSection(result: WithRun<KeyTableResult>): string {
+export function keyTableSection(result: Measured<KeyTableResult>): string {
   const title = "## Key table at scale, duplicate storm, sweeper under traffic";
   if (!result) return `${title}\n\n${missing("key-table", "pnpm --filter @oncely/bench exec tsx src/keyTable.ts")}`;
   const { storm, sweep, traffic } = result;
@@ -180,12 +178,15 @@ ${table(
 )}`;
 }
 
-export function sdkSection(result: WithRun<SdkOverheadResult>): string {
+export function sdkSection(result: Measured<SdkOverheadResult>): string {
   if (!result)
     return `## SDK call overhead\n\n${missing("sdk-overhead", "pnpm --filter @oncely/bench exec tsx src/sdkOverhead.ts")}`;
   // The SDK bench's own table and text, as it printed them; the run's provenance from the file.
-  const [heading, ...rest] = result.section.split("\n");
-  return [heading, "", provenance(result.run), "", "As printed by packages/sdk/bench/overhead.ts:", "", ...rest].join(
-    "\n",
-  );
+  const [heading = "", ...rest] = result.section.split("\n");
+  return [
+    heading,
+    provenance(result.run),
+    "As printed by packages/sdk/bench/overhead.ts:",
+    rest.join("\n").trim(),
+  ].join("\n\n");
 }

@@ -1,44 +1,7 @@
 // Issue 14's goals, judged from the result files. Each goal says which measurement judges it.
-import type { RunInfo } from "../results";
-import { readResult } from "../results";
-import type {
-  BreakdownResult,
-  EngineResult,
-  HandRolledResult,
-  KeyTableResult,
-  ProfileResult,
-  SdkOverheadResult,
-  StatementsResult,
-} from "../resultTypes";
 import { cpuRatio, throughputRatio } from "../stats";
+import { REGIMES, type Results } from "./inputs";
 import { fixed } from "./markdown";
-
-type WithRun<T> = (T & { run: RunInfo }) | null;
-
-export interface Results {
-  engine: Record<"off" | "on", WithRun<EngineResult>>;
-  handRolled: Record<"off" | "on", WithRun<HandRolledResult>>;
-  statements: WithRun<StatementsResult>;
-  keyTable: WithRun<KeyTableResult>;
-  breakdown: WithRun<BreakdownResult>;
-  profile: WithRun<ProfileResult>;
-  sdk: WithRun<SdkOverheadResult>;
-}
-
-export function readResults(): Results {
-  return {
-    engine: { off: readResult("engine-sync-off"), on: readResult("engine-sync-on") },
-    handRolled: { off: readResult("hand-rolled-sync-off"), on: readResult("hand-rolled-sync-on") },
-    statements: readResult("statements"),
-    keyTable: readResult("key-table"),
-    breakdown: readResult("hand-rolled-breakdown"),
-    profile: readResult("profile"),
-    sdk: readResult("sdk-overhead"),
-  };
-}
-
-export const REGIMES = { off: "CPU-bound (synchronous_commit off)", on: "durable (synchronous_commit on)" } as const;
-export type Regime = keyof typeof REGIMES;
 
 export interface Goal {
   goal: string;

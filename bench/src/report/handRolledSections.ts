@@ -1,6 +1,6 @@
 // BENCHMARKS.md's sections on Oncely against the hand-rolled keyed order.
 import type { RoundSample } from "../load";
-import type { RunInfo } from "../results";
+import type { Measured } from "../results";
 import {
   type BreakdownResult,
   HAND_ROLLED_VARIANTS,
@@ -10,7 +10,7 @@ import {
   type Side,
 } from "../resultTypes";
 import { cpuRatio, median, medianOf, throughputRatio } from "../stats";
-import { REGIMES, type Regime } from "./goals";
+import { REGIMES, type Regime } from "./inputs";
 import { fixed, missing, ms, provenance, table, whole } from "./markdown";
 
 const SIDES: Record<Side, string> = { oncely: "Oncely (apps/server)", handRolled: "hand-rolled" };
@@ -20,7 +20,7 @@ const SIDES: Record<Side, string> = { oncely: "Oncely (apps/server)", handRolled
  * (server, PostgreSQL; ms) per message it delivered then, median over the rounds that left some,
  * and the share of the load's messages still pending when the load ended.
  */
-export function outboxWorkerCost(samples: RoundSample[]) {
+function outboxWorkerCost(samples: RoundSample[]) {
   const rounds = samples.flatMap((s) =>
     s.deferred && s.deferred.items > 0 ? [{ ...s.deferred, answered: s.answered }] : [],
   );
@@ -38,7 +38,7 @@ const counterPerRequest = (samples: RoundSample[], name: string) =>
 const opposite = (v: HandRolledVariant): HandRolledVariant =>
   v.startsWith("oncely") ? (v.replace("oncely", "handRolled") as HandRolledVariant) : v;
 
-export function handRolledSection(regime: Regime, result: (HandRolledResult & { run: RunInfo }) | null): string {
+export function handRolledSection(regime: Regime, result: Measured<HandRolledResult>): string {
   const title = `## Oncely against a hand-rolled keyed order, ${REGIMES[regime]}`;
   if (!result)
     return `${title}\n\n${missing(`hand-rolled-sync-${regime}`, "pnpm --filter @oncely/bench exec tsx src/handRolled.ts")}`;
@@ -145,7 +145,7 @@ export function breakdownTable(result: BreakdownResult): string {
   );
 }
 
-export function breakdownSection(result: (BreakdownResult & { run: RunInfo }) | null): string {
+export function breakdownSection(result: Measured<BreakdownResult>): string {
   const title = "## Where a keyed order's cost goes, counted";
   if (!result)
     return `${title}\n\n${missing("hand-rolled-breakdown", "pnpm --filter @oncely/bench exec tsx src/handRolled.ts")}`;

@@ -1,9 +1,9 @@
 // bench/README.md's profile section: apps/server's CPU profile under load, from profile.json.
-import type { RunInfo } from "../results";
+import type { Measured } from "../results";
 import type { ProfileResult } from "../resultTypes";
 import { fixed, missing, provenance, table, whole } from "./markdown";
 
-export function profileSection(result: (ProfileResult & { run: RunInfo }) | null): string {
+export function profileSection(result: Measured<ProfileResult>): string {
   const title = "## Where apps/server's CPU goes (CPU profile under load)";
   if (!result) return `${title}\n\n${missing("profile", "pnpm --filter @oncely/bench exec tsx src/profile.ts")}`;
   const share = (selfMs: number) => `${fixed((100 * selfMs) / result.sampledMs, 1)}%`;

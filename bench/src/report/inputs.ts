@@ -1,0 +1,36 @@
+// What the report reads: every result file, or null where a part has not been measured.
+import { type Measured, readResult } from "../results";
+import type {
+  BreakdownResult,
+  EngineResult,
+  HandRolledResult,
+  KeyTableResult,
+  ProfileResult,
+  SdkOverheadResult,
+  StatementsResult,
+} from "../resultTypes";
+
+export interface Results {
+  engine: Record<Regime, Measured<EngineResult>>;
+  handRolled: Record<Regime, Measured<HandRolledResult>>;
+  statements: Measured<StatementsResult>;
+  keyTable: Measured<KeyTableResult>;
+  breakdown: Measured<BreakdownResult>;
+  profile: Measured<ProfileResult>;
+  sdk: Measured<SdkOverheadResult>;
+}
+
+export function readResults(): Results {
+  return {
+    engine: { off: readResult("engine-sync-off"), on: readResult("engine-sync-on") },
+    handRolled: { off: readResult("hand-rolled-sync-off"), on: readResult("hand-rolled-sync-on") },
+    statements: readResult("statements"),
+    keyTable: readResult("key-table"),
+    breakdown: readResult("hand-rolled-breakdown"),
+    profile: readResult("profile"),
+    sdk: readResult("sdk-overhead"),
+  };
+}
+
+export const REGIMES = { off: "CPU-bound (synchronous_commit off)", on: "durable (synchronous_commit on)" } as const;
+export type Regime = keyof typeof REGIMES;
