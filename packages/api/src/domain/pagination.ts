@@ -1,5 +1,6 @@
 import { and, eq, lt, or, type SQL } from "@oncely/db";
 import { z } from "zod";
+import { idSchema } from "./fields";
 
 /**
  * Keyset pagination shared by every `*.list`: newest first, ordered by (created_at, id), and
@@ -8,7 +9,7 @@ import { z } from "zod";
  */
 
 export const pageLimitSchema = z.number().int().min(1).max(100).default(20);
-export const cursorSchema = z.uuid({ error: "cursor must be the nextCursor of a previous page" }).optional();
+export const cursorSchema = idSchema("cursor must be the nextCursor of a previous page").optional();
 
 /** `{ limit = 20 (1..100), cursor? }`, the whole input optional. */
 export const pageInput = z.strictObject({ limit: pageLimitSchema, cursor: cursorSchema }).default({ limit: 20 });

@@ -1,5 +1,6 @@
 import { and, desc, eq, inArray, schema } from "@oncely/db";
 import { z } from "zod";
+import { idSchema } from "../domain/fields";
 import { authedProcedure, createRouter } from "../trpc";
 
 const { accounts, ledgerEntries } = schema;
@@ -7,7 +8,7 @@ const { accounts, ledgerEntries } = schema;
 const recentInput = z
   .strictObject({
     limit: z.number().int().min(1).max(100).default(20),
-    accountId: z.uuid({ error: "accountId must be an account id (a UUID)" }).optional(),
+    accountId: idSchema("accountId must be an account id (a UUID)").optional(),
   })
   .default({ limit: 20 });
 

@@ -1,5 +1,6 @@
 import { and, desc, eq, type SQL, schema, sql } from "@oncely/db";
 import { z } from "zod";
+import { idSchema, plainText } from "../domain/fields";
 import { lockOwnOrder } from "../domain/locks";
 import { amountSchema, currencySchema } from "../domain/money";
 import { enqueueOrderConfirmation } from "../domain/outbox";
@@ -11,20 +12,21 @@ import { authedProcedure, createRouter, idempotency, optionalIdempotency } from 
 const { accounts, orders } = schema;
 
 export const createOrderInput = z.strictObject({
-  accountId: z.uuid({ error: "accountId must be an account id (a UUID)" }),
+  accountId: idSchema("accountId must be an account id (a UUID)"),
   amount: amountSchema,
   currency: currencySchema,
-  description: z.string().max(500, { error: "description must be at most 500 characters" }).optional(),
+  description: plainText("description", { multiline: true })
+    .max(500, { error: "description must be at most 500 characters" })
+    .optional(),
 });
 
-export const orderIdSchema = z.uuid({ error: "orderId must be an order id (a UUID)" });
+export const orderIdSchema = idSchema("orderId must be an order id (a UUID)");
 const orderIdInput = z.strictObject({ orderId: orderIdSchema });
 
 const listOrdersInput = pageInput;
 
 const line = (field: string, max: number) =>
-  z
-    .string({ error: `${field} must be a string` })
+  plainText(field)
     .trim()
     .min(1, { error: `${field} must not be empty` })
     .max(max, { error: `${field} must be at most ${max} characters` });

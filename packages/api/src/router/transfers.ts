@@ -1,5 +1,6 @@
 import { and, eq, inArray, schema } from "@oncely/db";
 import { z } from "zod";
+import { idSchema } from "../domain/fields";
 import { amountSchema, currencySchema } from "../domain/money";
 import { postMovement } from "../domain/movements";
 import { transferResponse } from "../domain/responses";
@@ -8,12 +9,10 @@ import { authedProcedure, createRouter, idempotency } from "../trpc";
 
 const { accounts, transfers } = schema;
 
-const accountId = (field: string) => z.uuid({ error: `${field} must be an account id (a UUID)` });
-
 export const createTransferInput = z
   .strictObject({
-    fromAccountId: accountId("fromAccountId"),
-    toAccountId: accountId("toAccountId"),
+    fromAccountId: idSchema("fromAccountId must be an account id (a UUID)"),
+    toAccountId: idSchema("toAccountId must be an account id (a UUID)"),
     amount: amountSchema,
     currency: currencySchema,
   })
