@@ -21,7 +21,13 @@ export type {
 } from "./domain/responses";
 export { ApiError, type ApiErrorCode, type StoredErrorCode } from "./errors";
 export { createServerCaller, type ServerCaller } from "./http/caller";
-export { type ApiHandlerOptions, createFetchHandler, createNodeHandler, MAX_BODY_BYTES } from "./http/handlers";
+export {
+  type ApiHandlerOptions,
+  createFetchHandler,
+  createNodeHandler,
+  DEFAULT_MAX_BATCH_SIZE,
+  MAX_BODY_BYTES,
+} from "./http/handlers";
 export { createDatabaseMailSink, type MailMessage, type MailSink } from "./jobs/mailSink";
 export {
   type DeliveryOutcome,
