@@ -14,7 +14,9 @@ export type ApiErrorCode =
   | "order_already_paid"
   | "order_cancelled"
   | "version_mismatch"
-  | "idempotency_key_not_found";
+  | "idempotency_key_not_found"
+  | "database_unavailable"
+  | "request_timeout";
 
 const TRPC_CODE_BY_ERROR = {
   unauthenticated: "UNAUTHORIZED",
@@ -30,6 +32,9 @@ const TRPC_CODE_BY_ERROR = {
   // 412, not 409: clients retry 409 ("still in progress"), and a stale version never heals.
   version_mismatch: "PRECONDITION_FAILED",
   idempotency_key_not_found: "NOT_FOUND",
+  // 503 + Retry-After (src/databaseAway.ts): clients retry it, with the same key.
+  database_unavailable: "SERVICE_UNAVAILABLE",
+  request_timeout: "SERVICE_UNAVAILABLE",
 } as const satisfies Record<ApiErrorCode, TRPCError["code"]>;
 
 /**

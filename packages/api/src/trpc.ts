@@ -2,6 +2,12 @@ import type { Database } from "@oncely/db";
 import { idempotent, oncelyCodeOf } from "@oncely/idempotency";
 import { initTRPC, type TRPCError } from "@trpc/server";
 import { z } from "zod";
+import {
+  DATABASE_RETRY_AFTER_SECONDS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  isTransientDatabaseFailure,
+  withinDeadline,
+} from "./databaseAway";
 import { ChaosError, chaosPoint, REQUEST_ID_HEADER, withChaos } from "./demo/chaos";
 import { ApiError, apiError } from "./errors";
 import type { PrincipalResolver } from "./http/auth";
@@ -13,11 +19,19 @@ export interface CreateContextOptions {
   headers: Headers;
   /** How many calls the HTTP request batches (one idempotency key cannot name several). */
   callsInRequest?: number;
+  /** A call not done within this long is answered 503 + Retry-After (ms). Default 8000. */
+  requestTimeoutMs?: number;
 }
 
 /** Per-request context. `responseHeaders` are sent by the adapter's `responseMeta`. */
-export function createContext({ db, resolvePrincipal, headers, callsInRequest = 1 }: CreateContextOptions) {
-  return { db, resolvePrincipal, headers, callsInRequest, responseHeaders: new Headers() };
+export function createContext({
+  db,
+  resolvePrincipal,
+  headers,
+  callsInRequest = 1,
+  requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+}: CreateContextOptions) {
+  return { db, resolvePrincipal, headers, callsInRequest, requestTimeoutMs, responseHeaders: new Headers() };
 }
 export type Context = ReturnType<typeof createContext>;
 
@@ -54,13 +68,41 @@ function issuesOf(error: z.ZodError) {
 
 export const createRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure;
+
+/**
+ * Outermost, so it covers authentication too: a call whose database is away (refused, reset,
+ * restarting, src/databaseAway.ts) is a 503 + Retry-After, not a 500, and a call still not
+ * done after `requestTimeoutMs` (a database that does not answer at all) is answered 503 +
+ * Retry-After then, before the client's own attempt timeout. The call itself is not stopped:
+ * it may still commit, which is why the answer says so and why retries carry the same key.
+ */
+const answerWhenDatabaseAway = t.middleware(async ({ ctx, next }) => {
+  const running = next();
+  const result = await withinDeadline(running, ctx.requestTimeoutMs);
+  if (result === "timeout") {
+    ctx.responseHeaders.set("Retry-After", String(DATABASE_RETRY_AFTER_SECONDS));
+    throw apiError(
+      "request_timeout",
+      `No answer from the database within ${ctx.requestTimeoutMs} ms; the request may or may not take effect. Retry with the same Idempotency-Key after ${DATABASE_RETRY_AFTER_SECONDS} s`,
+    );
+  }
+  if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR" && isTransientDatabaseFailure(result.error)) {
+    ctx.responseHeaders.set("Retry-After", String(DATABASE_RETRY_AFTER_SECONDS));
+    throw apiError(
+      "database_unavailable",
+      `The database is unavailable right now. Retry after ${DATABASE_RETRY_AFTER_SECONDS} s (a mutation with the same Idempotency-Key runs at most once)`,
+    );
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(answerWhenDatabaseAway);
 
 /**
  * Requires `Authorization: Bearer <api key>`; adds `principalId` to the context. Then the demo's
  * chaos layer (src/chaos.ts), which does nothing unless ONCELY_DEMO=1 and the principal set faults.
  */
-export const authedProcedure = t.procedure
+export const authedProcedure = publicProcedure
   .use(async ({ ctx, next }) => {
     const principalId = await ctx.resolvePrincipal(ctx.headers.get("authorization"));
     if (!principalId) {

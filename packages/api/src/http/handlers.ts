@@ -20,6 +20,8 @@ export const DEFAULT_MAX_BATCH_SIZE = 20;
 
 export interface ApiHandlerOptions {
   db: Database;
+  /** A call not done within this long is answered 503 + Retry-After (ms). Default 8000. */
+  requestTimeoutMs?: number;
   /** Most calls per batched request; more is a 400 (tRPC's `maxBatchSize`). Default 20. */
   maxBatchSize?: number;
   /** Called with every error a procedure raised (for logs). */
@@ -39,7 +41,13 @@ function shared(options: ApiHandlerOptions) {
     responseMeta,
     maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
     context: (headers: Headers, info: TRPCRequestInfo) =>
-      createContext({ db: options.db, resolvePrincipal, headers, callsInRequest: info.calls.length }),
+      createContext({
+        db: options.db,
+        resolvePrincipal,
+        headers,
+        callsInRequest: info.calls.length,
+        requestTimeoutMs: options.requestTimeoutMs,
+      }),
     onError: ({ path, error }: { path: string | undefined; error: Error & { code: string } }) =>
       options.onError?.({ path, code: error.code, error }),
   };
