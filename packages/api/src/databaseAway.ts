@@ -22,6 +22,7 @@ const RETRYABLE_SQLSTATES = new Set([
   "57P02", // crash_shutdown (another backend crashed; the postmaster resets)
   "57P03", // cannot_connect_now (starting up, crash recovery)
   "53300", // too_many_connections
+  "57014", // query_canceled (statement_timeout, or a cancel request)
   "40001", // serialization_failure
   "40P01", // deadlock_detected
 ]);

@@ -211,6 +211,42 @@ describe("a database that does not answer", () => {
     }
   });
 
+  it("a statement the database cancels (statement_timeout) is a 503 + Retry-After, not a 500", async () => {
+    // A second API whose connections carry statement_timeout = 300 ms, and a long deadline.
+    const slowUrl = new URL(database.url);
+    slowUrl.searchParams.set("statement_timeout", "300");
+    const slowDb = createDbClient(slowUrl.toString(), { max: 2 });
+    const slow = http.createServer(createNodeHandler({ db: slowDb.db, requestTimeoutMs: 20_000 }));
+    await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+    const order = await call("orders.create", { accountId, amount: 100, currency: "USD" }, { key: randomUUID() });
+    const orderId = order.body.result.data.id as string;
+    try {
+      const answer = await database.sql.begin(async (tx) => {
+        await tx`SELECT id FROM orders WHERE id = ${orderId} FOR UPDATE`;
+        const port = (slow.address() as net.AddressInfo).port;
+        const response = await fetch(`http://127.0.0.1:${port}/trpc/orders.cancel`, {
+          method: "POST",
+          headers: { authorization: "Bearer sk_test_alice", "content-type": "application/json" },
+          body: JSON.stringify({ orderId }),
+        });
+        const text = await response.text();
+        return {
+          status: response.status,
+          retryAfter: response.headers.get("retry-after"),
+          body: JSON.parse(text),
+          text,
+        };
+      });
+      expectDatabaseAway(answer, ["database_unavailable"]);
+      const [row] = await database.sql`SELECT status FROM orders WHERE id = ${orderId}`;
+      expect(row?.status).toBe("pending");
+    } finally {
+      slow.closeAllConnections();
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
+      await slowDb.close();
+    }
+  });
+
   it("the deadline is per call: a quick call right after is answered normally", async () => {
     expect((await call("accounts.list", undefined)).status).toBe(200);
   });
