@@ -9,10 +9,18 @@ const LISTENING = /Oncely API listening on (http:\/\/\S+)\/trpc/;
 
 export type InstanceState = "starting" | "up" | "down";
 
+/** Told about every process an instance starts, and every one that ended (the reaper is). */
+export interface ProcessWatcher {
+  started: (pid: number) => void;
+  ended: (pid: number) => void;
+}
+
 /**
  * One apps/server process, started as `pnpm start` would (`node --import tsx src/main.ts`),
  * on a port of its own (PORT=0), against the soak's PostgreSQL. It can be killed with
  * SIGKILL, mid-request, and started again: every start is a new process on a new port.
+ * Each process leads a process group of its own (detached), and signals go to the group:
+ * whatever it might start goes with it, and the reaper can kill it when the runner is gone.
  */
 export class ServerInstance {
   state: InstanceState = "down";
@@ -29,7 +37,13 @@ export class ServerInstance {
     readonly name: string,
     private readonly env: Record<string, string>,
     private readonly logDir: string,
+    private readonly watcher?: ProcessWatcher,
   ) {}
+
+  /** The running process's pid (its process group's id too). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
 
   /** Starts a new process and resolves once it listens. */
   async start(): Promise<void> {
@@ -41,10 +55,14 @@ export class ServerInstance {
       cwd: SERVER_DIR,
       env: { ...process.env, ...this.env, PORT: "0", HOST: "127.0.0.1", ONCELY_DEMO: "1" },
       stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
     });
     this.child = child;
+    const pid = child.pid;
+    if (pid !== undefined) this.watcher?.started(pid);
     this.exited = new Promise((resolve) =>
       child.once("exit", () => {
+        if (pid !== undefined) this.watcher?.ended(pid);
         log.end();
         this.state = "down";
         this.origin = undefined;
@@ -57,7 +75,7 @@ export class ServerInstance {
     let output = "";
     const origin = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {
-        child.kill("SIGKILL");
+        this.signal("SIGKILL");
         reject(new Error(`${this.name} did not listen within ${START_TIMEOUT_MS} ms:\n${output.slice(-2_000)}`));
       }, START_TIMEOUT_MS);
       const onData = (chunk: Buffer) => {
@@ -81,7 +99,7 @@ export class ServerInstance {
 
   /** SIGKILL: no draining, no closing; in-flight transactions die with the connection. */
   async kill(): Promise<void> {
-    this.child?.kill("SIGKILL");
+    this.signal("SIGKILL");
     await this.exited;
     this.frozen = false;
   }
@@ -92,14 +110,14 @@ export class ServerInstance {
    */
   freeze(): void {
     if (this.state !== "up" || this.frozen) return;
-    this.child?.kill("SIGSTOP");
+    this.signal("SIGSTOP");
     this.frozen = true;
   }
 
   /** SIGCONT: the stalled process carries on where it was. */
   thaw(): void {
     if (!this.frozen) return;
-    this.child?.kill("SIGCONT");
+    this.signal("SIGCONT");
     this.frozen = false;
   }
 
@@ -107,14 +125,25 @@ export class ServerInstance {
   async stop(graceMs = 15_000): Promise<void> {
     if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.thaw();
-    this.child.kill("SIGTERM");
-    const timer = setTimeout(() => this.child?.kill("SIGKILL"), graceMs);
+    this.signal("SIGTERM");
+    const timer = setTimeout(() => this.signal("SIGKILL"), graceMs);
     await this.exited;
     clearTimeout(timer);
   }
 
   /** Last resort on the way out (synchronous, for process "exit"). */
   killNow(): void {
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) this.signal("SIGKILL");
+  }
+
+  /** Signals the process's group (see the class comment). */
+  private signal(signal: NodeJS.Signals): void {
+    const pid = this.child?.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // Already gone.
+    }
   }
 }
