@@ -30,7 +30,7 @@ const outboxWorker = startOutboxWorker({
   onLoopError: (err) => logger.warn({ err }, "outbox worker pass failed; will retry"),
 });
 // Expired idempotency keys are deleted in small batches, never in one long-locking statement.
-const sweeper = startSweeper(client.sql, {
+const sweeper = startSweeper(client.db, {
   intervalMs: Number(process.env.SWEEP_INTERVAL_MS ?? 60_000),
   onSweep: (deleted) => deleted > 0 && logger.info({ deleted }, "swept expired idempotency keys"),
   onError: (err) => logger.warn({ err }, "sweeping expired idempotency keys failed; will try again"),

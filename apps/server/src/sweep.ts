@@ -6,7 +6,7 @@ import { sweepExpiredKeys } from "@oncely/idempotency";
 const database = await openDatabase();
 const client = createDbClient(database.url, { max: 1, applicationName: "oncely-sweeper" });
 try {
-  const deleted = await sweepExpiredKeys(client.sql, { batchSize: Number(process.env.SWEEP_BATCH_SIZE ?? 1000) });
+  const deleted = await sweepExpiredKeys(client.db, { batchSize: Number(process.env.SWEEP_BATCH_SIZE ?? 1000) });
   console.log(`Deleted ${deleted} expired idempotency keys`);
 } finally {
   await client.close();

@@ -1,9 +1,10 @@
 import type { IncomingHttpHeaders, RequestListener } from "node:http";
 import type { Database } from "@oncely/db";
+import { oncelyResponseMeta } from "@oncely/idempotency";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
-import type { ResponseMetaFn, TRPCRequestInfo } from "@trpc/server/http";
-import { type AppRouter, appRouter } from "../root";
+import type { TRPCRequestInfo } from "@trpc/server/http";
+import { appRouter } from "../root";
 import { createContext } from "../trpc";
 import { createPrincipalResolver } from "./auth";
 import { limitRequestBody } from "./bodyLimit";
@@ -28,17 +29,12 @@ export interface ApiHandlerOptions {
   onError?: (error: { path: string | undefined; code: string; error: Error }) => void;
 }
 
-/**
- * Sends what procedures put in `ctx.responseHeaders` (Idempotent-Replayed, Retry-After).
- * Shared by both adapters, so both answer alike.
- */
-const responseMeta: ResponseMetaFn<AppRouter> = ({ ctx }) => ({ headers: ctx?.responseHeaders });
-
 function shared(options: ApiHandlerOptions) {
   const resolvePrincipal = createPrincipalResolver(options.db);
   return {
     router: appRouter,
-    responseMeta,
+    // Sends what procedures put in ctx.responseHeaders (Idempotent-Replayed, Retry-After).
+    responseMeta: oncelyResponseMeta,
     maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
     context: (headers: Headers, info: TRPCRequestInfo) =>
       createContext({
