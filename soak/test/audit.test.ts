@@ -124,7 +124,7 @@ describe("auditSoak", () => {
   it("catches an idempotency key left in progress (claimed, never answered)", async () => {
     const key = `stuck-${randomUUID()}`;
     await database.sql`
-      INSERT INTO idempotency_keys (principal_id, key, request_path, fingerprint, status, expires_at)
+      INSERT INTO oncely_idempotency_keys (principal_id, key, request_path, fingerprint, status, expires_at)
       SELECT id, ${key}, 'orders.create', repeat('0', 64), 'in_progress', now() + interval '1 day'
       FROM principals WHERE name = 'alice'`;
     try {
@@ -132,7 +132,7 @@ describe("auditSoak", () => {
       expect(audit.ok).toBe(false);
       expect(audit.stuckKeys.map((f) => f.detail)).toEqual([expect.stringContaining(key)]);
     } finally {
-      await database.sql`DELETE FROM idempotency_keys WHERE key = ${key}`;
+      await database.sql`DELETE FROM oncely_idempotency_keys WHERE key = ${key}`;
     }
   });
 

@@ -138,7 +138,7 @@ describe("connections reset and refused", () => {
   it.each(EVERY_KIND)("%s (%s) answers 503 + Retry-After and writes nothing", async (_label, path, input, keyed) => {
     await untilServing();
     const orders = await count("orders");
-    const keys = await count("idempotency_keys");
+    const keys = await count("oncely_idempotency_keys");
     relay.cut();
     try {
       const answer = await call(path, input(), keyed ? { key: randomUUID() } : {});
@@ -147,7 +147,7 @@ describe("connections reset and refused", () => {
       relay.restore();
     }
     expect(await count("orders")).toBe(orders);
-    expect(await count("idempotency_keys")).toBe(keys);
+    expect(await count("oncely_idempotency_keys")).toBe(keys);
   });
 
   it("authentication that needs the database answers 503 too, not 401 and not 500", async () => {
