@@ -35,9 +35,11 @@ const USAGE = `pnpm soak [--duration 60] [--instances 3] [--clients 8] [--db-fau
 
 /**
  * A blackhole outlasts PostgreSQL's statement_timeout (6 s, src/postgres.ts), the engine's 5 s
- * key-lock bound and the API's 8 s request timeout: all of them run out while it lasts.
+ * key-lock bound, the API's 8 s request timeout and the SDK's 10 s attempt timeout: all of them
+ * run out while it lasts, so an API that waited for the database would leave its clients to
+ * their own timeout.
  */
-export const BLACKHOLE_MS = 9_000;
+export const BLACKHOLE_MS = 12_000;
 
 /** Reads the command line. Throws with the usage on anything it does not understand. */
 export function parseSoakArgs(argv: string[]): SoakOptions {

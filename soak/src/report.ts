@@ -335,7 +335,8 @@ PostgreSQL runs durable (${Object.entries(SOAK_POSTGRES_SETTINGS)
     .map(([name, value]) => `\`${name}=${value}\``)
     .join(", ")}) with \`statement_timeout=${STATEMENT_TIMEOUT_MS / 1000}s\`;
 the idempotency engine bounds a key-lock wait at 5 s, the API answers a call still running after 8 s
-with 503 \`request_timeout\`, and a blackhole lasts ${run.options.blackholeMs / 1000} s, longer than all three.
+with 503 \`request_timeout\`, the SDK gives up on an attempt after 10 s, and a blackhole lasts
+${run.options.blackholeMs / 1000} s, longer than all four.
 The instances reach PostgreSQL through a TCP fault proxy: ${number(db.proxy.connections)} connections,
 ${number(db.proxy.reset)} reset, ${number(db.proxy.blackholed)} blackholed, ${number(db.proxy.refused)} refused while PostgreSQL was down.
 Invariant checks during the run that could not reach the database: ${run.invariantChecksSkipped}.

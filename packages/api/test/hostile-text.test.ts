@@ -1,14 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  accountsOf,
-  createOrder,
-  createPayment,
-  type DemoAccounts,
-  snapshotOf,
-  startTestApi,
-  type TestApi,
-} from "./harness";
+import { describe, expect, it } from "vitest";
+import { createOrder, createPayment, type DemoAccounts, snapshotOf, type TestApi, useLedgerApi } from "./harness";
 
 /**
  * The reproductions of issue 15 that used to be 500s or 404s, as tests:
@@ -21,13 +13,8 @@ import {
 
 let api: TestApi;
 let alice: DemoAccounts;
+useLedgerApi((started) => ({ api, alice } = started));
 const address = { name: "Alice", line1: "1 Main St", city: "Springfield", postalCode: "12345", country: "US" };
-
-beforeAll(async () => {
-  api = await startTestApi();
-  alice = await accountsOf(api, "alice");
-});
-afterAll(() => api.close());
 
 const key = () => ({ idempotencyKey: randomUUID() });
 const codeOf = (result: { json: any }) => result.json?.error?.data?.oncelyCode;
