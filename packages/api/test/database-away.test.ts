@@ -179,6 +179,32 @@ describe("connections reset and refused", () => {
   });
 });
 
+describe("a connection that fails right after it is opened", () => {
+  // postgres.js runs an internal query on every new connection (the array types, fetch_types)
+  // and drops its promise: when that query fails (the connection is reset or the server is
+  // shutting down at that moment, or here, statement_timeout cancels it) the rejection is
+  // unhandled and Node ends the process (porsager/postgres#1192, #1205, #1223). An API
+  // instance died so in the soak during a pg_ctl restart. patches/postgres@3.4.9.patch
+  // handles that promise.
+  it("does not leave an unhandled rejection behind (which would end the process)", async () => {
+    const url = new URL(database.url);
+    url.searchParams.set("statement_timeout", "1");
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    const client = createDbClient(url.toString(), { max: 4 });
+    try {
+      // Four new connections at once; each query of ours may fail on the timeout, as it should.
+      await Promise.allSettled(Array.from({ length: 4 }, () => client.sql`SELECT 1`));
+      await new Promise((resolve) => setTimeout(resolve, 200)); // a dropped promise's rejection surfaces
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+      await client.close();
+    }
+  });
+});
+
 describe("a database that does not answer", () => {
   it("a call still waiting after requestTimeoutMs is answered 503 + Retry-After, without waiting for it", async () => {
     await untilServing();
