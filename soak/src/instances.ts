@@ -30,6 +30,12 @@ export class ServerInstance {
   generation = 0;
   /** SIGSTOPped: still "up" to the balancer, but answers nothing and holds its locks. */
   frozen = false;
+  /** Exits of serving processes that nobody asked for (crashes), with what they last wrote. */
+  readonly crashes: { at: number; how: string; lastOutput: string }[] = [];
+  /** The last process crashed: nothing restarts it but `restartIfCrashed`. */
+  private crashed = false;
+  /** A SIGKILL or SIGTERM was sent: the next exit is not a crash. */
+  private expectingExit = false;
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
 
@@ -49,6 +55,8 @@ export class ServerInstance {
   async start(): Promise<void> {
     if (this.state !== "down") throw new Error(`${this.name} is ${this.state}`);
     this.state = "starting";
+    this.crashed = false;
+    this.expectingExit = false;
     this.generation++;
     const log = fs.createWriteStream(path.join(this.logDir, `${this.name}.${this.generation}.log`));
     const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
@@ -60,10 +68,21 @@ export class ServerInstance {
     this.child = child;
     const pid = child.pid;
     if (pid !== undefined) this.watcher?.started(pid);
+    let tail = "";
+    const keepTail = (chunk: Buffer) => {
+      tail = (tail + chunk.toString()).slice(-3_000);
+    };
+    child.stdout?.on("data", keepTail);
+    child.stderr?.on("data", keepTail);
     this.exited = new Promise((resolve) =>
-      child.once("exit", () => {
+      child.once("exit", (code, signal) => {
         if (pid !== undefined) this.watcher?.ended(pid);
         log.end();
+        if (this.state === "up" && !this.expectingExit) {
+          this.crashes.push({ at: Date.now(), how: signal ?? `exit code ${code}`, lastOutput: tail });
+          this.crashed = true;
+        }
+        this.expectingExit = false;
         this.state = "down";
         this.origin = undefined;
         resolve();
@@ -136,10 +155,18 @@ export class ServerInstance {
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) this.signal("SIGKILL");
   }
 
+  /** Starts a process again if the last one crashed (see `crashes`); true if it did. */
+  async restartIfCrashed(): Promise<boolean> {
+    if (!this.crashed || this.state !== "down") return false;
+    await this.start();
+    return true;
+  }
+
   /** Signals the process's group (see the class comment). */
   private signal(signal: NodeJS.Signals): void {
     const pid = this.child?.pid;
     if (pid === undefined) return;
+    if (signal === "SIGKILL" || signal === "SIGTERM") this.expectingExit = true;
     try {
       process.kill(-pid, signal);
     } catch {

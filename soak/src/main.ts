@@ -136,6 +136,21 @@ async function run(): Promise<boolean> {
         log(`database ${fault.kind}: ${what}${fault.detail && what !== "started" ? ` (${fault.detail})` : ""}`),
     });
   }
+  // An instance that crashed (exited without being killed) is a finding; it is started again
+  // so the run goes on and the crash is reported rather than stalling what follows.
+  const restarts = new Set<ServerInstance>();
+  const crashWatch = setInterval(() => {
+    for (const instance of instances) {
+      if (restarts.has(instance)) continue;
+      restarts.add(instance);
+      void instance
+        .restartIfCrashed()
+        .then((restarted) => restarted && log(`${instance.name} had crashed: started again`))
+        .catch((error) => log(`${instance.name} had crashed and did not start again: ${String(error).slice(0, 200)}`))
+        .finally(() => restarts.delete(instance));
+    }
+  }, 500);
+  cleanups.push(async () => clearInterval(crashWatch));
   const chaos = startChaosLoop({
     instances,
     killEveryMs: options.killEveryMs,
@@ -151,6 +166,7 @@ async function run(): Promise<boolean> {
 
   log(`time is up after ${journal.records.length} operations: draining in-flight calls, restoring instances`);
   await Promise.all([fleet.stop(), chaos.stop(), probe?.stop()]);
+  clearInterval(crashWatch);
   const chaosSeconds = Math.round((Date.now() - chaosStarted) / 100) / 10;
   balancer.calm();
   const unknown = journal.records.filter((r) => r.outcome.kind === "unknown").length;
@@ -172,6 +188,7 @@ async function run(): Promise<boolean> {
     clientNetworkFailures: journal.networkFailures,
     balancer: balancer.stats,
     kills: chaos.kills(),
+    crashes: instances.flatMap((instance) => instance.crashes.map((crash) => ({ instance: instance.name, ...crash }))),
     freezes: chaos.freezes(),
     restarts: chaos.events.filter((e) => e.what === "restarted").length,
     invariantChecks: watch.checks() + 1,

@@ -23,6 +23,8 @@ export interface SoakRun {
   clientNetworkFailures: number;
   balancer: BalancerStats;
   kills: number;
+  /** API processes that exited without being killed (crashes), with their last output. */
+  crashes: { instance: string; at: number; how: string; lastOutput: string }[];
   /** SIGSTOPs (stalls longer than the key-lock bound). */
   freezes: number;
   restarts: number;
@@ -77,6 +79,7 @@ export function checksOf(run: SoakRun): Check[] {
     zero("money sum changed (balances per principal and currency not summing to zero)", violationsOf(MONEY_CONSTANT)),
     zero("idempotency keys stuck (not completed)", audit.stuckKeys.length),
     zero("HTTP 500 answers from the instances (every attempt)", serverErrors(run)),
+    zero("API instances that crashed (exited without being killed)", run.crashes.length),
     // Not speed: a run in which nothing was killed or acknowledged proved nothing.
     { name: "instances killed", value: run.kills, passed: run.kills > 0, required: "≥ 1" },
     {
@@ -373,6 +376,12 @@ function findingsSection(run: SoakRun): string {
       "Probe answers that were not a retryable 503 or an answer from the database",
       (run.database?.analysis.broken ?? []).map((record) => ({
         detail: `${record.instance} ${record.path} sent at ${new Date(record.sentAt).toISOString()}: ${record.status} after ${record.endedAt - record.sentAt} ms (Retry-After ${record.retryAfter}, ${record.oncelyCode})`,
+      })),
+    ],
+    [
+      "API instances that crashed",
+      run.crashes.map((crash) => ({
+        detail: `${crash.instance} at ${new Date(crash.at).toISOString()} (${crash.how}), its last output:\n\n\`\`\`\n${crash.lastOutput.slice(-1_500)}\n\`\`\``,
       })),
     ],
     [
