@@ -58,23 +58,26 @@ beforeAll(async () => {
   const unpaid = await createOrder(api, { accountId: alice.checking, amount: 500 });
   const cancellable = await createOrder(api, { accountId: alice.checking, amount: 600 });
   const payment = await createPayment(api, { accountId: alice.checking, amount: 700 });
+  // A real cursor of the key inspector, so hostile text can be put into one that works.
+  const keys = await api.query("idempotency.list", { limit: 1 });
+  const keyCursor = keys.json.result.data.nextCursor as string;
   validInput = {
     "accounts.list": undefined,
     "accounts.get": { accountId: alice.checking },
     "orders.create": { accountId: alice.checking, amount: 100, currency: "USD", description: "A bicycle bell" },
     "orders.get": { orderId: unpaid.id },
-    "orders.list": { limit: 5 },
+    "orders.list": { limit: 5, cursor: cancellable.id },
     "orders.cancel": { orderId: cancellable.id },
     "orders.updateShipping": { orderId: unpaid.id, expectedVersion: unpaid.version, shipping: address },
     "payments.create": { orderId: unpaid.id },
     "payments.get": { paymentId: payment.id },
-    "payments.list": { limit: 5 },
+    "payments.list": { orderId: payment.orderId, limit: 5, cursor: payment.id },
     "refunds.create": { paymentId: payment.id, amount: 1 },
-    "refunds.list": { limit: 5 },
+    "refunds.list": { paymentId: payment.id, limit: 5 },
     "transfers.create": { fromAccountId: alice.checking, toAccountId: alice.savings, amount: 1, currency: "USD" },
-    "idempotency.list": { limit: 5 },
+    "idempotency.list": { limit: 5, cursor: keyCursor },
     "idempotency.get": { key: "some-key" },
-    "ledger.recent": { limit: 5 },
+    "ledger.recent": { limit: 5, accountId: alice.checking },
     "chaos.get": undefined,
     "chaos.set": { failBeforeCommit: 0, dropResponses: 0, latencyMs: 0 },
   };
@@ -345,6 +348,9 @@ describe("hostile strings in every string field", () => {
       "orders.updateShipping:shipping.line2",
       "transfers.create:toAccountId",
       "idempotency.get:key",
+      "idempotency.list:cursor",
+      "orders.list:cursor",
+      "ledger.recent:accountId",
     ]) {
       expect(paths).toContain(expected);
     }
