@@ -35,7 +35,7 @@ export interface OpenedDatabase {
  */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<OpenedDatabase> {
   const log = options.log ?? console.log;
-  const url = options.url ?? process.env.DATABASE_URL;
+  const url = options.url || process.env.DATABASE_URL;
   if (url) {
     await migrateDatabase(url);
     log(`Using PostgreSQL from DATABASE_URL (${redact(url)})`);
@@ -48,7 +48,8 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
       "DATABASE_URL is not set: with NODE_ENV=production there is no embedded PostgreSQL; set DATABASE_URL=postgres://user:password@host:5432/database",
     );
   }
-  const dataDir = options.dataDir ?? process.env.ONCELY_DATA_DIR ?? defaultDataDir();
+  // An empty variable counts as unset.
+  const dataDir = options.dataDir || process.env.ONCELY_DATA_DIR || defaultDataDir();
   const embedded = await startEmbeddedPostgres({ dataDir });
   const database = options.database ?? "oncely";
   const databaseUrl = embedded.databaseUrl(database);
