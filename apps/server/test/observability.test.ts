@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { seedDemo } from "@oncely/db";
-import { createTestDatabase, type TestDatabase } from "@oncely/db/testing";
+import type { TestDatabase } from "@oncely/db/testing";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { seededTestDatabase } from "./seededDatabase";
 import { type RunningServer, spawnServer } from "./spawnServer";
 
 // The built server on a database of its own (DATABASE_URL): what its request log, /metrics,
@@ -13,14 +13,9 @@ let server: RunningServer;
 let accountId: string;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedDemo(database.db);
+  ({ database, aliceAccountId: accountId } = await seededTestDatabase());
   // No ONCELY_DEMO: with DATABASE_URL demo mode is off by default.
   server = await spawnServer({ DATABASE_URL: database.url, ONCELY_DEMO: "" });
-  const [account] = await database.sql<{ id: string }[]>`
-    SELECT a.id FROM accounts a JOIN principals p ON p.id = a.principal_id
-    WHERE p.name = 'alice' AND a.kind = 'customer' ORDER BY a.name LIMIT 1`;
-  accountId = account?.id ?? "";
 });
 afterAll(async () => {
   await server?.stop();

@@ -2,9 +2,9 @@ import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { seedDemo } from "@oncely/db";
-import { createTestDatabase, type TestDatabase } from "@oncely/db/testing";
+import type { TestDatabase } from "@oncely/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seededTestDatabase } from "./seededDatabase";
 import { runToExit, SERVER_MAIN, SWEEP_MAIN } from "./spawnServer";
 
 // The built entries as real processes: a bad environment stops them with ONE line, and
@@ -13,8 +13,7 @@ import { runToExit, SERVER_MAIN, SWEEP_MAIN } from "./spawnServer";
 let database: TestDatabase;
 let cwd: string;
 beforeAll(async () => {
-  database = await createTestDatabase({ max: 2 });
-  await seedDemo(database.db);
+  ({ database } = await seededTestDatabase({ max: 2 }));
   cwd = await fs.mkdtemp(path.join(os.tmpdir(), "oncely-processes-"));
 });
 afterAll(async () => {

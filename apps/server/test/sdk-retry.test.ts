@@ -3,11 +3,11 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { AppRouter } from "@oncely/api";
-import { seedDemo } from "@oncely/db";
-import { createTestDatabase, type TestDatabase } from "@oncely/db/testing";
+import type { TestDatabase } from "@oncely/db/testing";
 import { type AttemptEvent, createOncelyClient, type OncelyClientOptions, withMeta } from "@oncely/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Fault, startFaultProxy } from "./faultProxy";
+import { seededTestDatabase } from "./seededDatabase";
 import { type RunningServer, spawnServer } from "./spawnServer";
 
 // The SDK against the real apps/server (a child process on its own test database), through a
@@ -24,14 +24,9 @@ let accountId: string;
 let nextAmount = 10_000;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedDemo(database.db);
+  ({ database, aliceAccountId: accountId } = await seededTestDatabase());
   server = await spawnServer({ DATABASE_URL: database.url });
   proxy = await startFaultProxy(server.origin, { delayMs: PROXY_DELAY_MS });
-  const [account] = await database.sql<{ id: string }[]>`
-    SELECT a.id FROM accounts a JOIN principals p ON p.id = a.principal_id
-    WHERE p.name = 'alice' AND a.kind = 'customer' ORDER BY a.name LIMIT 1`;
-  accountId = account?.id ?? "";
 });
 afterAll(async () => {
   await proxy?.close();
