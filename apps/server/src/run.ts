@@ -76,6 +76,17 @@ export async function runServer(config: ServerConfig): Promise<void> {
         })
       : null;
 
+  server.once("error", (error: NodeJS.ErrnoException) => {
+    const where = `${config.host}:${config.port}`;
+    const message =
+      error.code === "EADDRINUSE"
+        ? `${where} is in use by another process: set PORT to a free port (0 picks one)`
+        : error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND"
+          ? `HOST=${config.host} is not an address of this machine: set HOST (127.0.0.1, or 0.0.0.0 for all)`
+          : `could not listen on ${where}: ${error.message}`;
+    logger.fatal({ code: error.code }, message);
+    void stopEverything().finally(() => process.exit(1));
+  });
   server.listen(config.port, config.host, () => {
     const { port } = server.address() as AddressInfo;
     // Tests and scripts read this line to find the port when PORT=0.
@@ -97,13 +108,17 @@ export async function runServer(config: ServerConfig): Promise<void> {
     const force = setTimeout(() => server.closeAllConnections(), 10_000).unref();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     clearTimeout(force);
+    await stopEverything();
+    logger.info("stopped");
+    process.exit(0);
+  }
+  /** Everything but the HTTP server, in order: workers, pools, the embedded PostgreSQL if ours. */
+  async function stopEverything() {
     await sweeper?.stop();
     await outboxWorker?.stop();
     await monitor.close();
     await client.close();
     await database.close();
-    logger.info("stopped");
-    process.exit(0);
   }
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { TestDatabase } from "@oncely/db/testing";
@@ -42,6 +43,32 @@ describe("the API process", () => {
     );
     expect(run.stdout).toBe("");
     noDatabaseStarted();
+  });
+});
+
+describe("the API process on a port that is taken", () => {
+  it("stops with one line saying what to do", async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const { port } = taken.address() as net.AddressInfo;
+    try {
+      const run = await runToExit(SERVER_MAIN, { ...unset, DATABASE_URL: database.url, PORT: String(port) }, { cwd });
+      expect(run.code).toBe(1);
+      const fatal = run.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line))
+        .filter((line) => line.level === 60);
+      expect(fatal).toEqual([
+        expect.objectContaining({
+          code: "EADDRINUSE",
+          msg: `127.0.0.1:${port} is in use by another process: set PORT to a free port (0 picks one)`,
+        }),
+      ]);
+      expect(run.stderr).toBe("");
+    } finally {
+      taken.close();
+    }
   });
 });
 
