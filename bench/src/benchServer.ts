@@ -6,21 +6,12 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { postMovement } from "@oncely/api";
-import {
-  and,
-  createDbClient,
-  eq,
-  inArray,
-  pipelinedTransaction,
-  type Queryable,
-  schema,
-  type Transaction,
-} from "@oncely/db";
+import { and, createDbClient, eq, inArray, type Queryable, schema, type Transaction } from "@oncely/db";
 import { type IdempotencyOptions, idempotent } from "@oncely/idempotency";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { z } from "zod";
-import { claim, insertKeyRowWithAnswer, savepoint, storeAnswer, withCommit } from "./engineStatements";
+import { claim, insertKeyRowWithAnswer, savepoint, storeAnswer, throughDrizzle, withCommit } from "./engineStatements";
 
 const url = process.env.DATABASE_URL;
 const principalId = process.env.BENCH_PRINCIPAL_ID;
@@ -87,7 +78,7 @@ const t = initTRPC
 const withKey = (options: IdempotencyOptions) =>
   t.procedure
     .input(input)
-    .concat(idempotent(options))
+    .concat(idempotent<typeof db>(options))
     .mutation(({ ctx, input }) => createOrder(ctx.tx, input));
 
 /**
@@ -102,7 +93,8 @@ const withEngineStatements = (statements: {
   rowAtCommit?: boolean;
 }) =>
   t.procedure.input(input).mutation(({ ctx, input }) =>
-    pipelinedTransaction(ctx.db, async (tx, sql) => {
+    ctx.db.transaction(async (tx) => {
+      const sql = throughDrizzle(tx);
       const ref = { principalId: ctx.principalId, key: ctx.headers.get("idempotency-key") ?? "" };
       await Promise.all([statements.claim && claim(sql, ref, "statements"), statements.savepoint && savepoint(sql)]);
       const order = await createOrder(tx, input);
@@ -125,10 +117,6 @@ const router = t.router({
   statementsClaimSavepoint: withEngineStatements({ claim: true, savepoint: true, storeAnswer: false }),
   statementsAll: withEngineStatements({ claim: true, savepoint: true, storeAnswer: true }),
   plain: t.procedure.input(input).mutation(({ ctx, input }) => ctx.db.transaction((tx) => createOrder(tx, input))),
-  // The plain handler in the transaction the middleware uses (BEGIN shares the first statement's round trip).
-  plainPipelined: t.procedure
-    .input(input)
-    .mutation(({ ctx, input }) => pipelinedTransaction(ctx.db, (tx) => createOrder(tx, input))),
   idempotent: withKey({}),
   idempotentAlwaysFastPath: withKey({ fastPath: true }),
   transferPlain: t.procedure
@@ -136,7 +124,7 @@ const router = t.router({
     .mutation(({ ctx, input }) => ctx.db.transaction((tx) => createTransfer(tx, input))),
   transferIdempotent: t.procedure
     .input(transferInput)
-    .concat(idempotent({}))
+    .concat(idempotent<typeof db>({}))
     .mutation(({ ctx, input }) => createTransfer(ctx.tx, input)),
 });
 

@@ -5,12 +5,12 @@
 import { randomUUID } from "node:crypto";
 import type { KeyRef } from "@oncely/idempotency/store";
 import postgres from "postgres";
-import { claim, insertKeyRowWithAnswer, savepoint, storeAnswer, withCommit } from "./engineStatements";
+import { claim, insertKeyRowWithAnswer, savepoint, storeAnswer, throughDriver, withCommit } from "./engineStatements";
 import { inRounds } from "./load";
 import { median } from "./machine";
 
 export const DRIVER_VARIANTS = {
-  order: "order transaction: SELECT the account, INSERT the order (BEGIN pipelined)",
+  order: "order transaction: SELECT the account, INSERT the order",
   rowAtCommit: "+ one key row with its answer, INSERTed with COMMIT (the floor; no lock, no savepoint: not an engine)",
   claim: "+ claim, awaited before the order (key row INSERT, bounded lock wait)",
   engine: "+ claim + SAVEPOINT + stored answer (UPDATE with COMMIT): the middleware's statements",
@@ -50,14 +50,15 @@ export async function measureDriverStatements(options: {
   };
   const variants: Record<DriverVariant, (tx: Tx, ref: KeyRef) => Promise<unknown>> = {
     order,
-    rowAtCommit: async (tx, ref) => withCommit(insertKeyRowWithAnswer(tx, ref, "driver", await order(tx))),
+    rowAtCommit: async (tx, ref) =>
+      withCommit(insertKeyRowWithAnswer(throughDriver(tx), ref, "driver", await order(tx))),
     claim: async (tx, ref) => {
-      await claim(tx, ref, "driver");
+      await claim(throughDriver(tx), ref, "driver");
       return order(tx);
     },
     engine: async (tx, ref) => {
-      await Promise.all([claim(tx, ref, "driver"), savepoint(tx)]);
-      withCommit(storeAnswer(tx, ref, await order(tx)));
+      await Promise.all([claim(throughDriver(tx), ref, "driver"), savepoint(throughDriver(tx))]);
+      withCommit(storeAnswer(throughDriver(tx), ref, await order(tx)));
     },
   };
   const names = Object.keys(variants) as DriverVariant[];
@@ -69,7 +70,7 @@ export async function measureDriverStatements(options: {
     await Promise.all(
       Array.from({ length: 10 }, async () => {
         while (started++ < transactions) {
-          await sql.begin("pipelined", (tx) => variants[variant](tx, { principalId, key: randomUUID() }));
+          await sql.begin((tx) => variants[variant](tx, { principalId, key: randomUUID() }));
         }
       }),
     );

@@ -1,4 +1,6 @@
 import type { ObservedRequest } from "@oncely/api";
+import { schema } from "@oncely/db";
+import { getTableName } from "drizzle-orm";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Monitor } from "./monitor";
 
@@ -9,6 +11,9 @@ import type { Monitor } from "./monitor";
  */
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** The key table's name, as the engine's schema declares it. */
+const KEY_TABLE = getTableName(schema.idempotencyKeys);
 
 /** Label for a path the router does not have: unknown paths must not grow the label set. */
 export const UNKNOWN_PROCEDURE = "unknown";
@@ -99,7 +104,7 @@ export function createMetrics({ monitor, poolApplicationName, poolSize }: Metric
   );
   databaseGauge(
     "oncely_idempotency_keys_rows",
-    "Rows in idempotency_keys (PostgreSQL's live-row estimate: no table scan)",
+    `Rows in ${KEY_TABLE} (PostgreSQL's live-row estimate: no table scan)`,
     (row) => row.key_rows,
   );
   databaseGauge("oncely_outbox_backlog", "Outbox messages not delivered yet", (row) => row.outbox_backlog);
@@ -153,7 +158,7 @@ async function readDatabaseSample(monitor: Monitor, poolApplicationName: string)
         (SELECT count(*)::int FROM pg_stat_activity
           WHERE datname = current_database() AND wait_event_type = 'Lock') AS lock_waits,
         (SELECT coalesce(sum(n_live_tup), 0)::float8 FROM pg_stat_user_tables
-          WHERE relname = 'idempotency_keys' AND schemaname = current_schema()) AS key_rows,
+          WHERE relname = ${KEY_TABLE} AND schemaname = current_schema()) AS key_rows,
         (SELECT count(*)::int FROM outbox_messages WHERE delivered_at IS NULL) AS outbox_backlog,
         (SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8
           FROM outbox_messages WHERE delivered_at IS NULL) AS outbox_lag,

@@ -65,7 +65,7 @@ export async function runServer(config: ServerConfig): Promise<void> {
   // Expired idempotency keys are deleted in small batches, never in one long-locking statement.
   const sweeper =
     config.sweepIntervalMs > 0
-      ? startSweeper(client.sql, {
+      ? startSweeper(client.db, {
           intervalMs: config.sweepIntervalMs,
           batchSize: config.sweepBatchSize,
           onSweep: (deleted) => {

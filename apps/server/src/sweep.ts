@@ -10,7 +10,7 @@ if (config) {
   const logger = pino({ name: "oncely-sweep", level: config.logLevel });
   const client = createDbClient(config.databaseUrl, { max: 1, applicationName: "oncely-sweeper" });
   try {
-    const deleted = await sweepExpiredKeys(client.sql, { batchSize: config.sweepBatchSize });
+    const deleted = await sweepExpiredKeys(client.db, { batchSize: config.sweepBatchSize });
     logger.info({ deleted }, `Deleted ${deleted} expired idempotency keys`);
   } catch (err) {
     logger.fatal({ err }, "sweeping expired idempotency keys failed");

@@ -88,7 +88,7 @@ describe("the sweep CLI", () => {
       ["live", "now() + interval '1 day'"],
     ] as const) {
       await database.sql.unsafe(
-        `INSERT INTO idempotency_keys (principal_id, key, request_path, fingerprint, status, response_status,
+        `INSERT INTO oncely_idempotency_keys (principal_id, key, request_path, fingerprint, status, response_status,
            response_body, expires_at)
          VALUES ($1, $2, 'orders.create', repeat('0', 64), 'completed', 200, '{}', ${expires})`,
         [alice?.id ?? "", key],
@@ -97,7 +97,7 @@ describe("the sweep CLI", () => {
     const run = await runToExit(SWEEP_MAIN, { ...unset, DATABASE_URL: database.url }, { cwd });
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ deleted: 1, msg: "Deleted 1 expired idempotency keys" });
-    const left = await database.sql<{ key: string }[]>`SELECT key FROM idempotency_keys`;
+    const left = await database.sql<{ key: string }[]>`SELECT key FROM oncely_idempotency_keys`;
     expect(left.map((row) => row.key)).toEqual(["live"]);
   });
 });

@@ -39,7 +39,7 @@ const ordersWithAmount = async (amount: number) =>
   database.sql<{ id: string }[]>`SELECT id FROM orders WHERE amount = ${amount}`;
 const keyRows = async (key: string) =>
   database.sql<{ response_body: string; status: string }[]>`
-    SELECT response_body, status FROM idempotency_keys WHERE key = ${key}`;
+    SELECT response_body, status FROM oncely_idempotency_keys WHERE key = ${key}`;
 
 function client(options: Partial<OncelyClientOptions> = {}) {
   return createOncelyClient<AppRouter>({
@@ -86,7 +86,8 @@ describe("the SDK against apps/server through a faulty network", () => {
     expect(result.replayed).toBe(replayed);
     // The server counts replays in the background.
     const replayCount = async () =>
-      (await database.sql`SELECT replay_count FROM idempotency_keys WHERE key = ${result.key ?? ""}`)[0]?.replay_count;
+      (await database.sql`SELECT replay_count FROM oncely_idempotency_keys WHERE key = ${result.key ?? ""}`)[0]
+        ?.replay_count;
     await expect.poll(replayCount).toBe(replayed ? 1 : 0);
 
     // Every attempt carried the same key; the first met the fault.

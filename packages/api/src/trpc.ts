@@ -102,7 +102,7 @@ const enginePoint = demoMode
  * The idempotency plugin: concatenate after `.input()`, so it fingerprints parsed input and
  * validation errors happen before any key is stored.
  */
-export const idempotency = idempotent({
+export const idempotency = idempotent<Database>({
   onBackgroundError: (error) => console.error("idempotency bookkeeping failed", error),
   onPoint: enginePoint,
 });
@@ -112,7 +112,7 @@ export const idempotency = idempotent({
  * replay when a client sends one (a retried `orders.updateShipping` replays its success
  * instead of failing on the version it already bumped).
  */
-export const optionalIdempotency = idempotent({
+export const optionalIdempotency = idempotent<Database>({
   key: "optional",
   onBackgroundError: (error) => console.error("idempotency bookkeeping failed", error),
   onPoint: enginePoint,

@@ -169,7 +169,7 @@ export async function createPayment(
 
 /** Every row of every table (replay bookkeeping aside), for "nothing changed" assertions. */
 export const snapshotOf = (api: TestApi, options: { ignoreTables?: string[] } = {}) =>
-  databaseSnapshot(api.database.sql).then((snapshot) => {
+  databaseSnapshot(api.database.db).then((snapshot) => {
     for (const table of options.ignoreTables ?? []) delete snapshot[table];
     return snapshot;
   });

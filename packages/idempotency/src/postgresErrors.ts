@@ -14,6 +14,12 @@ export function sqlStateOf(error: unknown): string | undefined {
   return undefined;
 }
 
+/** Whether the error, or one of its causes, carries this code (a SQLSTATE or a driver code). */
+export function hasErrorCode(error: unknown, code: string): boolean {
+  for (const e of causeChain(error)) if (e.code === code) return true;
+  return false;
+}
+
 /** lock_timeout expired while a duplicate waited for the first request's row lock. */
 export const LOCK_NOT_AVAILABLE = "55P03";
 

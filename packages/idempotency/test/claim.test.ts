@@ -1,19 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { seedDemo } from "@oncely/db";
-import { createTestDatabase, type TestDatabase } from "@oncely/db/testing";
+import { sql, TransactionRollbackError } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { claimKey } from "../src/store";
+import { createEngineDatabase, type EngineDatabase } from "./engineDatabase";
 
 // The claim statement bounds its own wait with lock_timeout and puts the transaction's value
 // back in the same statement (no SET round trips): both halves are checked here directly.
 
-let database: TestDatabase;
-let principalId: string;
+let database: EngineDatabase;
+const principalId = "user_claim";
 beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedDemo(database.db);
-  const [alice] = await database.sql<{ id: string }[]>`SELECT id FROM principals WHERE name = 'alice'`;
-  principalId = alice?.id ?? "";
+  database = await createEngineDatabase();
 });
 afterAll(() => database.drop());
 
@@ -28,12 +25,27 @@ const claim = (sql: Parameters<typeof claimKey>[0], key: string, lockTimeoutMs: 
     now: null,
   });
 
-/** A connection holding `key` claimed in an open transaction, until it commits or rolls back. */
+/** A transaction holding `key` claimed, until the test commits or rolls it back. */
 async function holdKey(key: string) {
-  const holder = await database.sql.reserve();
-  await holder`BEGIN`;
-  expect(await claim(holder as never, key, 5_000)).toEqual({ claimed: true });
-  return holder;
+  let decide: (commit: boolean) => void = () => {};
+  const decision = new Promise<boolean>((resolve) => (decide = resolve));
+  let claimed: () => void = () => {};
+  const holding = new Promise<void>((resolve) => (claimed = resolve));
+  const finished = database.db
+    .transaction(async (tx) => {
+      expect(await claim(tx, key, 5_000)).toEqual({ claimed: true });
+      claimed();
+      if (!(await decision)) tx.rollback();
+    })
+    .catch((error: unknown) => {
+      if (!(error instanceof TransactionRollbackError)) throw error;
+    });
+  await holding;
+  const end = (commit: boolean) => {
+    decide(commit);
+    return finished;
+  };
+  return { commit: () => end(true), rollback: () => end(false) };
 }
 
 /** Resolves once some backend of this database is waiting on a lock (the claim that queued). */
@@ -49,10 +61,10 @@ async function someoneWaitsOnALock() {
 
 describe("claimKey", () => {
   it("leaves the transaction's own lock_timeout in force after the claim", async () => {
-    const after = await database.sql.begin(async (tx) => {
-      await tx`SET LOCAL lock_timeout = '7s'`;
+    const after = await database.db.transaction(async (tx) => {
+      await tx.execute(sql`SET LOCAL lock_timeout = '7s'`);
       expect(await claim(tx, randomUUID(), 300)).toEqual({ claimed: true });
-      const [row] = await tx<{ lock_timeout: string }[]>`SHOW lock_timeout`;
+      const [row] = await tx.execute<{ lock_timeout: string }>(sql`SHOW lock_timeout`);
       return row?.lock_timeout;
     });
     expect(after).toBe("7s");
@@ -63,11 +75,11 @@ describe("claimKey", () => {
     const holder = await holdKey(key);
     try {
       // The holder never finishes while we wait: only the bound can end the wait.
-      const waited = database.sql.begin((tx) => claim(tx, key, 200));
-      await expect(waited).rejects.toMatchObject({ code: "55P03" }); // lock_not_available
+      const waited = database.db.transaction((tx) => claim(tx, key, 200));
+      // lock_not_available, raised by PostgreSQL (drizzle keeps it as the cause)
+      await expect(waited).rejects.toMatchObject({ cause: { code: "55P03" } });
     } finally {
-      await holder`ROLLBACK`;
-      holder.release();
+      await holder.rollback();
     }
   });
 
@@ -75,16 +87,16 @@ describe("claimKey", () => {
     const key = randomUUID();
     const holder = await holdKey(key);
     try {
-      const waited = database.sql.begin((tx) => claim(tx, key, 5_000));
+      const waited = database.db.transaction((tx) => claim(tx, key, 5_000));
       await someoneWaitsOnALock(); // commit only once the second claim is queued behind ours
-      await holder`COMMIT`;
+      await holder.commit();
       expect(await waited).toMatchObject({ claimed: false });
     } finally {
-      holder.release();
+      await holder.rollback();
     }
     const [row] = await database.sql<
       { n: number }[]
-    >`SELECT count(*)::int AS n FROM idempotency_keys WHERE key = ${key}`;
+    >`SELECT count(*)::int AS n FROM oncely_idempotency_keys WHERE key = ${key}`;
     expect(row?.n).toBe(1);
   });
 });

@@ -8,27 +8,31 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const input = (amount = 1000, outcome?: string) => ({ accountId: server.accounts.alice, amount, outcome });
+const input = (amount = 1000, outcome?: string, on: TestServer = server) => ({
+  accountId: on.accounts.alice,
+  amount,
+  outcome,
+});
 const withKey = (key: string) => ({ "idempotency-key": key });
 
 describe("atomicity: key, business writes and answer commit together", () => {
   it("leaves no order and no key when the handler throws after its insert, so the retry runs", async () => {
     const key = randomUUID();
     const orders = await server.count("orders");
-    const keys = await server.count("idempotency_keys");
+    const keys = await server.count("oncely_idempotency_keys");
     server.faults.throwAfterInsert = 1;
 
     const failed = await server.call(input(), withKey(key));
     expect(failed.status).toBe(500);
     expect(failed.body).not.toMatch(/"stack"|\.ts:\d/); // no stack trace leaks
     expect(await server.count("orders")).toBe(orders);
-    expect(await server.count("idempotency_keys")).toBe(keys);
+    expect(await server.count("oncely_idempotency_keys")).toBe(keys);
 
     const retried = await server.call(input(), withKey(key));
     expect(retried.status).toBe(200);
     expect(retried.headers.get("idempotent-replayed")).toBeNull();
     expect(await server.count("orders")).toBe(orders + 1);
-    expect(await server.count("idempotency_keys")).toBe(keys + 1);
+    expect(await server.count("oncely_idempotency_keys")).toBe(keys + 1);
   });
 
   it("stores a business error with its status and replays it byte for byte; its writes are rolled back", async () => {
@@ -48,42 +52,72 @@ describe("atomicity: key, business writes and answer commit together", () => {
     // The handler's insert before the error was rolled back to the savepoint...
     expect(await server.count("orders")).toBe(orders);
     // ...while the key row and its stored error committed.
-    const [row] = await server.database.sql`SELECT response_status FROM idempotency_keys WHERE key = ${key}`;
+    const [row] = await server.database.sql`SELECT response_status FROM oncely_idempotency_keys WHERE key = ${key}`;
     expect(row?.response_status).toBe(422);
+  });
+
+  it("sends the stored answer inside the transaction: on the same connection, before its COMMIT", async () => {
+    const sent: { connection: number; statement: string }[] = [];
+    const watched = await startTestServer(
+      {},
+      { debug: (connection, statement) => sent.push({ connection, statement }) },
+    );
+    try {
+      const key = randomUUID();
+      expect((await watched.call(input(1000, undefined, watched), withKey(key))).status).toBe(200);
+      const stored = sent.findIndex((s) => s.statement.includes("SET response_status") && s.statement.includes(key));
+      expect(stored).toBeGreaterThan(-1);
+      const connection = sent[stored]?.connection;
+      const onConnection = sent.filter((s) => s.connection === connection).map((s) => s.statement.trim());
+      const at = onConnection.findIndex((s) => s.includes("SET response_status") && s.includes(key));
+      // The transaction's statements in order: ... claim, SAVEPOINT, the order, the answer, COMMIT.
+      expect(onConnection.slice(0, at).some((s) => s.includes('INSERT INTO "oncely_idempotency_keys"'))).toBe(true);
+      expect(onConnection[at + 1]?.toLowerCase()).toBe("commit");
+      expect(await watched.count("oncely_idempotency_keys")).toBe(1);
+    } finally {
+      await watched.close();
+    }
   });
 
   it("does not store input validation errors: the key stays free", async () => {
     const key = randomUUID();
-    const keys = await server.count("idempotency_keys");
+    const keys = await server.count("oncely_idempotency_keys");
     const invalid = await server.call({ accountId: "nope", amount: 1 }, withKey(key));
     expect(invalid.status).toBe(400);
-    expect(await server.count("idempotency_keys")).toBe(keys);
+    expect(await server.count("oncely_idempotency_keys")).toBe(keys);
     const valid = await server.call(input(), withKey(key));
     expect(valid.status).toBe(200);
   });
 });
 
 describe("which failures are stored", () => {
+  // On the stock postgres.js a transaction whose connection dies crashes the process
+  // (porsager/postgres#1154): this case runs on the repo's patched driver (packages/idempotency/README.md).
   it("answers a lost database connection with 503 + Retry-After, stores nothing, and the retry runs", async () => {
-    const key = randomUUID();
-    const orders = await server.count("orders");
-    server.faults.killConnection = 1;
-    const failed = await server.call(input(), withKey(key));
-    expect(failed.status).toBe(503);
-    expect(failed.headers.get("retry-after")).toBe("2");
-    expect(failed.json.error.data.code).toBe("SERVICE_UNAVAILABLE");
-    expect(await server.count("orders")).toBe(orders);
-    const retried = await server.call(input(), withKey(key));
-    expect(retried.status).toBe(200);
-    expect(await server.count("orders")).toBe(orders + 1);
+    const patched = await startTestServer({ retryAfterSeconds: 2 }, { driver: "patched" });
+    try {
+      const key = randomUUID();
+      patched.faults.killConnection = 1;
+      const failed = await patched.call(input(1000, undefined, patched), withKey(key));
+      expect(failed.status).toBe(503);
+      expect(failed.headers.get("retry-after")).toBe("2");
+      expect(failed.json.error.data.code).toBe("SERVICE_UNAVAILABLE");
+      expect(await patched.count("orders")).toBe(0);
+      expect(await patched.count("oncely_idempotency_keys")).toBe(0);
+      const retried = await patched.call(input(1000, undefined, patched), withKey(key));
+      expect(retried.status).toBe(200);
+      expect(await patched.count("orders")).toBe(1);
+    } finally {
+      await patched.close();
+    }
   });
 
   it("does not store a tRPC error the procedure did not declare storable", async () => {
     const key = randomUUID();
-    const keys = await server.count("idempotency_keys");
+    const keys = await server.count("oncely_idempotency_keys");
     const missing = await server.call(input(1, "missing"), withKey(key));
     expect(missing.status).toBe(404);
-    expect(await server.count("idempotency_keys")).toBe(keys);
+    expect(await server.count("oncely_idempotency_keys")).toBe(keys);
   });
 
   it("stores and replays a tRPC error whose code the procedure declared storable", async () => {
@@ -107,6 +141,27 @@ describe("which failures are stored", () => {
     } finally {
       await declaring.close();
     }
+  });
+});
+
+describe("the plugin before .input() (on a base procedure)", () => {
+  it("fingerprints the raw input: other input is a 422, the same input replays, bad input stores nothing", async () => {
+    const key = randomUUID();
+    const runs = server.executions();
+    const call = (amount: unknown) =>
+      server.callPath("createOrderFromBase", { accountId: server.accounts.alice, amount }, withKey(key));
+    const keys = await server.count("oncely_idempotency_keys");
+    const invalid = await call("ten");
+    expect(invalid.status).toBe(400);
+    expect(await server.count("oncely_idempotency_keys")).toBe(keys); // the key stays free...
+    const first = await call(10); // ...so other (valid) input under it runs
+    const changed = await call(11);
+    const replay = await call(10);
+    expect(first.status).toBe(200);
+    expect(changed.status).toBe(422);
+    expect(replay.body).toBe(first.body);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(server.executions()).toBe(runs + 1);
   });
 });
 
@@ -177,7 +232,8 @@ describe("expiry", () => {
   it("treats an expired key as new: it runs again and the key row is replaced", async () => {
     const key = randomUUID();
     const first = await server.call(input(100), withKey(key));
-    await server.database.sql`UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = ${key}`;
+    await server.database
+      .sql`UPDATE oncely_idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = ${key}`;
     const orders = await server.count("orders");
 
     // Even other input is fine: the old request is forgotten.
@@ -187,7 +243,8 @@ describe("expiry", () => {
     expect(again.headers.get("idempotent-replayed")).toBeNull();
     expect(again.json.result.data.order.id).not.toBe(first.json.result.data.order.id);
     expect(await server.count("orders")).toBe(orders + 1);
-    const rows = await server.database.sql`SELECT expires_at > now() AS live FROM idempotency_keys WHERE key = ${key}`;
+    const rows = await server.database
+      .sql`SELECT expires_at > now() AS live FROM oncely_idempotency_keys WHERE key = ${key}`;
     expect(rows).toEqual([{ live: true }]);
   });
 });

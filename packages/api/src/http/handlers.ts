@@ -1,10 +1,11 @@
 import type { IncomingHttpHeaders, RequestListener } from "node:http";
 import type { Database } from "@oncely/db";
+import { oncelyResponseMeta } from "@oncely/idempotency";
 import type { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
-import type { ResponseMetaFn, TRPCRequestInfo } from "@trpc/server/http";
-import { type AppRouter, appRouter } from "../root";
+import type { TRPCRequestInfo } from "@trpc/server/http";
+import { appRouter } from "../root";
 import { createContext } from "../trpc";
 import { createPrincipalResolver, type PrincipalResolver } from "./auth";
 import { limitRequestBody } from "./bodyLimit";
@@ -30,12 +31,6 @@ export interface NodeHandlerOptions extends ApiHandlerOptions {
   onRequest?: RequestObserver;
 }
 
-/**
- * Sends what procedures put in `ctx.responseHeaders` (Idempotent-Replayed, Retry-After).
- * Shared by both adapters, so both answer alike.
- */
-const responseMeta: ResponseMetaFn<AppRouter> = ({ ctx }) => ({ headers: ctx?.responseHeaders });
-
 function shared(options: ApiHandlerOptions) {
   const resolve = createPrincipalResolver(options.db);
   const resolvePrincipal: PrincipalResolver = async (authorization) => {
@@ -45,7 +40,8 @@ function shared(options: ApiHandlerOptions) {
   };
   return {
     router: appRouter,
-    responseMeta,
+    // Sends what procedures put in ctx.responseHeaders (Idempotent-Replayed, Retry-After).
+    responseMeta: oncelyResponseMeta,
     context: (headers: Headers, info: TRPCRequestInfo) =>
       createContext({ db: options.db, resolvePrincipal, headers, callsInRequest: info.calls.length }),
     onError: ({ path, error }: { path: string | undefined; error: TRPCError }) => {
