@@ -190,7 +190,7 @@ describe("the SDK against apps/server through a faulty network", () => {
 async function runReadmeExample(block: RegExp, url: string): Promise<string> {
   const readme = await fs.readFile(path.resolve(import.meta.dirname, "../../../packages/sdk/README.md"), "utf8");
   const example = block.exec(readme)?.[1] ?? "";
-  expect(example).toContain("createOncelyClient");
+  expect(example).toContain("createOncely");
   // Inside apps/server so that `@oncely/sdk` resolves as it does for a user of the package.
   const dir = await fs.mkdtemp(path.join(import.meta.dirname, ".readme-"));
   try {
