@@ -37,8 +37,9 @@ export {
 } from "./http/observe";
 export { createDatabaseMailSink, type MailMessage, type MailSink } from "./jobs/mailSink";
 export {
-  type DeliveryOutcome,
-  deliverNextMessage,
+  DEFAULT_OUTBOX_BATCH_SIZE,
+  type DeliveryCounts,
+  deliverDueMessages,
   drainOutbox,
   type OutboxWorkerOptions,
   type RunningOutboxWorker,

@@ -56,10 +56,14 @@ export const ordersRouter = createRouter({
     .input(createOrderInput)
     .concat(idempotency)
     .mutation(async ({ ctx, input }) => {
+      // The hot path's statements are prepared (fixed shapes): postgres.js keeps them per
+      // connection, so each is one round trip and PostgreSQL does not parse it again.
       const [account] = await ctx.tx
         .select({ kind: accounts.kind, currency: accounts.currency })
         .from(accounts)
-        .where(and(eq(accounts.id, input.accountId), eq(accounts.principalId, ctx.principalId)));
+        .where(and(eq(accounts.id, input.accountId), eq(accounts.principalId, ctx.principalId)))
+        .prepare("orders_create_account")
+        .execute();
       if (!account) throw apiError("account_not_found", `No account ${input.accountId}`);
       if (account.kind !== "customer") {
         throw apiError(
@@ -82,7 +86,9 @@ export const ordersRouter = createRouter({
           currency: input.currency,
           description: input.description ?? null,
         })
-        .returning();
+        .returning()
+        .prepare("orders_create_insert")
+        .execute();
       if (!order) throw new Error("INSERT ... RETURNING gave no order");
       // Same transaction: the confirmation email exists exactly when the order does.
       await enqueueOrderConfirmation(ctx.tx, order);
