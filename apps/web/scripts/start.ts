@@ -67,10 +67,10 @@ function runNext(databaseUrl: string): Promise<number> {
   const shownHost = ["127.0.0.1", "0.0.0.0", "::"].includes(host) ? "localhost" : host;
   console.log(`Oncely web (${dev ? "development" : "production"}) on http://${shownHost}:${port}`);
 
-  let stopping = false;
+  let stopping: NodeJS.Signals | undefined;
   const forward = (signal: NodeJS.Signals) => {
     if (stopping) return;
-    stopping = true;
+    stopping = signal;
     console.log(`${signal}: stopping Next, then the database`);
     next.kill(signal);
   };
@@ -83,9 +83,12 @@ function runNext(databaseUrl: string): Promise<number> {
       resolve(1);
     });
     next.once("exit", (code, signal) => {
+      // Ended by the signal we forwarded (Next exits with 128 + its number, or dies of it):
+      // a requested shutdown, so success, like apps/server.
+      if (stopping && (code === null || code === 0 || code === 128 + (constants.signals[stopping] ?? 0))) {
+        return resolve(0);
+      }
       if (code !== null) return resolve(code);
-      // Ended by the signal we forwarded: a requested shutdown, so success (like apps/server).
-      if (stopping) return resolve(0);
       resolve(128 + (signal ? (constants.signals[signal] ?? 0) : 0));
     });
   });
