@@ -1,0 +1,41 @@
+"use client";
+
+import { useEffect, useId, useState } from "react";
+
+/**
+ * A full id with a button that copies it. `label` names it for screen readers ("order id").
+ */
+export function CopyId({ id, label }: { id: string; label: string }) {
+  const codeId = useId();
+  const [copied, setCopied] = useState(false);
+  useEffect(() => {
+    if (!copied) return;
+    const timer = setTimeout(() => setCopied(false), 2_000);
+    return () => clearTimeout(timer);
+  }, [copied]);
+
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(id);
+      setCopied(true);
+    } catch {
+      // No clipboard (an insecure origin, or denied): select the text for a manual copy.
+      const code = document.getElementById(codeId);
+      if (code) window.getSelection()?.selectAllChildren(code);
+    }
+  }
+
+  return (
+    <span className="copy-id">
+      <code id={codeId} className="full-id">
+        {id}
+      </code>
+      <button type="button" className="copy" onClick={copy} aria-label={`Copy the ${label}`}>
+        {copied ? "Copied" : "Copy"}
+      </button>
+      <span className="visually-hidden" role="status">
+        {copied ? `The ${label} is copied.` : ""}
+      </span>
+    </span>
+  );
+}
