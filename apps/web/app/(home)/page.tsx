@@ -1,8 +1,9 @@
 import { cookies } from "next/headers";
 import Link from "next/link";
+import { INTRO_COOKIE } from "../../lib/intro";
 import { requireSession } from "../../server/principal";
 import { AccountCards } from "../_components/account-cards";
-import { INTRO_COOKIE, Intro } from "../_components/intro";
+import { Intro } from "../_components/intro";
 import { LedgerTable } from "../_components/ledger-table";
 
 export const dynamic = "force-dynamic";

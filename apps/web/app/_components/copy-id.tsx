@@ -33,7 +33,7 @@ export function CopyId({ id, label }: { id: string; label: string }) {
       <button type="button" className="copy" onClick={copy} aria-label={`Copy the ${label}`}>
         {copied ? "Copied" : "Copy"}
       </button>
-      <span className="visually-hidden" role="status">
+      <span className="visually-hidden" aria-live="polite">
         {copied ? `The ${label} is copied.` : ""}
       </span>
     </span>

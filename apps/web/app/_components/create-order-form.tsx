@@ -104,11 +104,13 @@ export function CreateOrderForm({ accounts }: { accounts: AccountResponse[] }) {
       </div>
       <div className="form-actions">
         {create.isSuccess ? (
-          <button type="button" onClick={createAnother}>
+          // Keys: two elements, so a click on this one is never taken as a click on the submit
+          // button React would otherwise turn it into (which would send the form at once).
+          <button key="another" type="button" onClick={createAnother}>
             Create another
           </button>
         ) : (
-          <button type="submit" disabled={busy}>
+          <button key="submit" type="submit" disabled={busy}>
             {busy ? "Creating…" : "Create order"}
           </button>
         )}

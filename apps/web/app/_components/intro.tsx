@@ -1,9 +1,7 @@
 "use client";
 
 import { useState } from "react";
-
-/** Cookie that remembers a dismissed introduction (read on the server, so it never flashes). */
-export const INTRO_COOKIE = "oncely_intro";
+import { INTRO_COOKIE } from "../../lib/intro";
 
 /** The first visit's short answer to "what is an idempotency key, and why". */
 export function Intro() {

@@ -184,11 +184,13 @@ export function TransferForm({ accounts }: { accounts: AccountResponse[] }) {
       ) : null}
       <div className="form-actions">
         {transfer.isSuccess ? (
-          <button type="button" onClick={() => transfer.startOver()}>
+          // Keys: two elements, so a click on this one is never taken as a click on the submit
+          // button React would otherwise turn it into (which would send the form at once).
+          <button key="another" type="button" onClick={() => transfer.startOver()}>
             Make another transfer
           </button>
         ) : (
-          <button type="submit" disabled={busy}>
+          <button key="submit" type="submit" disabled={busy}>
             {busy ? "Transferring…" : "Transfer"}
           </button>
         )}
