@@ -135,6 +135,8 @@ async function openPage(pathname: string, viewport = DESKTOP): Promise<OpenPage>
 }
 
 async function screenshot(page: Page, name: string) {
+  // A list page streams in behind its loading state: wait for the page itself.
+  await page.locator(".loading").waitFor({ state: "detached", ...WAIT });
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 }
 

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import net from "node:net";
 import path from "node:path";
 import { createTestDatabase, type TestDatabase } from "@oncely/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "./nextServer";
 
 // `pnpm start` stopped with Ctrl-C (SIGINT to the whole foreground process group) or with
 // SIGTERM to pnpm alone (what a process manager sends): everything stops and pnpm exits 0.
@@ -115,15 +115,3 @@ describe("stopping pnpm start", () => {
     }
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}

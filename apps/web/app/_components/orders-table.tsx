@@ -1,10 +1,9 @@
 import type { AppRouter } from "@oncely/api";
 import type { inferRouterOutputs } from "@trpc/server";
-import Link from "next/link";
 import { formatMoney } from "../../lib/money";
 import { orderDisplayStatus } from "../../lib/orderStatus";
-import { LinkPending } from "./link-pending";
 import { LocalTime } from "./local-time";
+import { RowLink } from "./row-link";
 import { OrderStatusBadge } from "./status-badge";
 
 export type OrderListItem = inferRouterOutputs<AppRouter>["orders"]["list"]["items"][number];
@@ -32,13 +31,9 @@ export function OrdersTable({ orders, accountNames }: { orders: OrderListItem[];
           {orders.map((order) => (
             <tr key={order.id} data-order-id={order.id} className="linked-row">
               <td data-label="Order" className="wrap">
-                <Link href={`/orders/${order.id}`} className="row-link">
+                <RowLink href={`/orders/${order.id}`} id={order.id}>
                   {order.description ?? "Order"}
-                  <LinkPending />
-                </Link>{" "}
-                <code className="muted" title={order.id}>
-                  {order.id.slice(0, 8)}
-                </code>
+                </RowLink>
               </td>
               <td data-label="Amount" className="num">
                 {formatMoney(order.amount, order.currency)}

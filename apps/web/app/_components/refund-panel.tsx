@@ -117,8 +117,8 @@ export function RefundPanel({ payment, refunds }: { payment: PaymentResponse; re
                 <td data-label="Amount" className="num">
                   {money(r.amount)}
                 </td>
-                <td data-label="Refund id" className="wrap">
-                  <CopyId id={r.id} label="refund id" />
+                <td data-label="Refund id">
+                  <CopyId id={r.id} label="refund id" short />
                 </td>
               </tr>
             ))}

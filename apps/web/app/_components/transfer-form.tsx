@@ -67,6 +67,10 @@ export function TransferForm({ accounts }: { accounts: AccountResponse[] }) {
   const [store] = useState(() => pendingTransferStore(principal));
   const [formError, setFormError] = useState<{ field: "amount" | "toAccountId"; message: string } | null>(null);
   const [resumable, setResumable] = useState<TransferInput | null>(null);
+  // After a success: "Make another transfer" brings the form back. No reset is needed for a new
+  // key: the success ended the operation, so the next submit, even of the same transfer, is a
+  // new one (the SDK's rule).
+  const [another, setAnother] = useState(false);
   const transfer = useTimelineMutation(trpc.transfers.create, {
     persistAs: "transfer",
     onSuccess: () => store.forget(),
@@ -93,6 +97,7 @@ export function TransferForm({ accounts }: { accounts: AccountResponse[] }) {
   function send(input: TransferInput) {
     store.save(input);
     setResumable(null);
+    setAnother(false);
     transfer.submit(input);
   }
 
@@ -131,7 +136,8 @@ export function TransferForm({ accounts }: { accounts: AccountResponse[] }) {
         ? `Not enough money: ${from.name} holds ${formatMoney(from.balance, from.currency)}, and this transfer needs ${formatMoney(sent.amount, sent.currency)}. Nothing was moved.`
         : describeError(transfer.error);
   }
-  const done = transfer.isSuccess ? transfer.data : undefined;
+  const showResult = !another;
+  const done = transfer.isSuccess && showResult ? transfer.data : undefined;
 
   return (
     <form className="card form form-three" onSubmit={onSubmit} noValidate>
@@ -183,10 +189,10 @@ export function TransferForm({ accounts }: { accounts: AccountResponse[] }) {
         </span>
       ) : null}
       <div className="form-actions">
-        {transfer.isSuccess ? (
+        {transfer.isSuccess && !another ? (
           // Keys: two elements, so a click on this one is never taken as a click on the submit
           // button React would otherwise turn it into (which would send the form at once).
-          <button key="another" type="button" onClick={() => transfer.startOver()}>
+          <button key="another" type="button" onClick={() => setAnother(true)}>
             Make another transfer
           </button>
         ) : (
@@ -196,7 +202,7 @@ export function TransferForm({ accounts }: { accounts: AccountResponse[] }) {
         )}
       </div>
       <div className="field-wide">
-        <OperationMessage error={error}>
+        <OperationMessage error={showResult ? error : null}>
           {done ? (
             <>
               Moved {formatMoney(done.amount, done.currency)} from {name(done.fromAccountId)} to{" "}
@@ -205,7 +211,9 @@ export function TransferForm({ accounts }: { accounts: AccountResponse[] }) {
             </>
           ) : null}
         </OperationMessage>
-        <RetryTimeline label="Transfer" operation={transfer} hideResumeNotice={resumable !== null} />
+        {showResult ? (
+          <RetryTimeline label="Transfer" operation={transfer} hideResumeNotice={resumable !== null} />
+        ) : null}
       </div>
     </form>
   );

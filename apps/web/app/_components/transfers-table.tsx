@@ -1,8 +1,7 @@
 import type { TransferResponse } from "@oncely/api";
-import Link from "next/link";
 import { formatMoney } from "../../lib/money";
-import { LinkPending } from "./link-pending";
 import { LocalTime } from "./local-time";
+import { RowLink } from "./row-link";
 
 /** Transfers, newest first; each row opens the transfer. Cards on a narrow screen. */
 export function TransfersTable({
@@ -28,14 +27,10 @@ export function TransfersTable({
           {transfers.map((t) => (
             <tr key={t.id} data-transfer-id={t.id} className="linked-row">
               <td data-label="Transfer" className="wrap">
-                <Link href={`/transfers/${t.id}`} className="row-link">
+                <RowLink href={`/transfers/${t.id}`} id={t.id}>
                   {accountNames.get(t.fromAccountId) ?? "another account"} →{" "}
                   {accountNames.get(t.toAccountId) ?? "another account"}
-                  <LinkPending />
-                </Link>{" "}
-                <code className="muted" title={t.id}>
-                  {t.id.slice(0, 8)}
-                </code>
+                </RowLink>
               </td>
               <td data-label="Amount" className="num">
                 {formatMoney(t.amount, t.currency)}

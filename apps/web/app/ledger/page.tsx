@@ -1,8 +1,8 @@
-import { TRPCError } from "@trpc/server";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { formatMoney } from "../../lib/money";
 import { param, trailOf } from "../../lib/pages";
+import { orNull } from "../../server/missing";
 import { requireSession } from "../../server/principal";
 import { LedgerTable } from "../_components/ledger-table";
 import { Pager } from "../_components/pager";
@@ -19,12 +19,9 @@ export default async function LedgerPage({ searchParams }: PageProps<"/ledger">)
   const requested = param(params, "account");
   const account = accounts.find((a) => a.id === requested);
   const trail = trailOf(params);
-  const page = await caller.ledger
-    .list({ limit: ENTRIES_PER_PAGE, accountId: account?.id, cursor: trail.at(-1) })
-    .catch((error: unknown) => {
-      if (error instanceof TRPCError && (error.code === "NOT_FOUND" || error.code === "BAD_REQUEST")) return null;
-      throw error;
-    });
+  const page = await orNull(
+    caller.ledger.list({ limit: ENTRIES_PER_PAGE, accountId: account?.id, cursor: trail.at(-1) }),
+  );
   const accountNames = new Map(accounts.map((a) => [a.id, a.name]));
 
   return (

@@ -17,6 +17,18 @@ const listInput = z
   })
   .default({ limit: 20 });
 
+/**
+ * Entries on the principal's customer and merchant accounts (or one of them): the equity
+ * account's side of opening balances is internal and not listed. Needs `accounts` joined.
+ */
+function visibleEntries(principalId: string, accountId: string | undefined) {
+  return and(
+    eq(accounts.principalId, principalId),
+    inArray(accounts.kind, ["customer", "merchant"]),
+    accountId ? eq(ledgerEntries.accountId, accountId) : undefined,
+  );
+}
+
 /** What made a ledger entry: an order's payment, a refund of it, a transfer, or opening funds. */
 export type LedgerSource =
   | { kind: "payment"; orderId: string; paymentId: string }
@@ -93,13 +105,7 @@ export const ledgerRouter = createRouter({
       })
       .from(ledgerEntries)
       .innerJoin(accounts, eq(accounts.id, ledgerEntries.accountId))
-      .where(
-        and(
-          eq(accounts.principalId, ctx.principalId),
-          inArray(accounts.kind, ["customer", "merchant"]),
-          input.accountId ? eq(ledgerEntries.accountId, input.accountId) : undefined,
-        ),
-      )
+      .where(visibleEntries(ctx.principalId, input.accountId))
       .as("entries");
 
     let after: SQL | undefined;
@@ -166,13 +172,7 @@ export const ledgerRouter = createRouter({
       })
       .from(ledgerEntries)
       .innerJoin(accounts, eq(accounts.id, ledgerEntries.accountId))
-      .where(
-        and(
-          eq(accounts.principalId, ctx.principalId),
-          inArray(accounts.kind, ["customer", "merchant"]),
-          input.accountId ? eq(ledgerEntries.accountId, input.accountId) : undefined,
-        ),
-      )
+      .where(visibleEntries(ctx.principalId, input.accountId))
       .orderBy(desc(ledgerEntries.createdAt), desc(ledgerEntries.id))
       .limit(input.limit);
     return rows.map(ledgerEntryResponse);

@@ -1,9 +1,9 @@
-import { TRPCError } from "@trpc/server";
 import type { Metadata, Route } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { operationName } from "../../../lib/operations";
 import { param, trailOf } from "../../../lib/pages";
+import { orNull } from "../../../server/missing";
 import { requireSession } from "../../../server/principal";
 import { KeyStatus } from "../../_components/key-status";
 import { LocalTime } from "../../_components/local-time";
@@ -20,10 +20,7 @@ export default async function KeysPage({ searchParams }: PageProps<"/keys">) {
   if (wanted) redirect(`/keys/${encodeURIComponent(wanted)}` as Route);
   const { caller } = await requireSession();
   const trail = trailOf(params);
-  const keys = await caller.idempotency.list({ limit: KEYS_PER_PAGE, cursor: trail.at(-1) }).catch((error: unknown) => {
-    if (error instanceof TRPCError && (error.code === "NOT_FOUND" || error.code === "BAD_REQUEST")) return null;
-    throw error;
-  });
+  const keys = await orNull(caller.idempotency.list({ limit: KEYS_PER_PAGE, cursor: trail.at(-1) }));
 
   return (
     <>

@@ -1,11 +1,10 @@
 import type { ServerCaller } from "@oncely/api";
-import { TRPCError } from "@trpc/server";
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import type { ReactNode } from "react";
 import { operationName } from "../../../lib/operations";
 import { deliveriesOf } from "../../../server/deliveries";
+import { orNotFound } from "../../../server/missing";
 import { requireSession } from "../../../server/principal";
 import { CopyId } from "../../_components/copy-id";
 import { KeyStatus } from "../../_components/key-status";
@@ -64,10 +63,7 @@ async function produced(caller: ServerCaller, path: string, body: string): Promi
 export default async function KeyPage({ params }: PageProps<"/keys/[key]">) {
   const key = decodeURIComponent((await params).key);
   const { caller, principal } = await requireSession();
-  const detail = await caller.idempotency.get({ key }).catch((error: unknown) => {
-    if (error instanceof TRPCError && (error.code === "NOT_FOUND" || error.code === "BAD_REQUEST")) notFound();
-    throw error;
-  });
+  const detail = await orNotFound(caller.idempotency.get({ key }));
   const ok = detail.responseStatus !== null && detail.responseStatus < 400;
   const result = ok && detail.responseBody ? await produced(caller, detail.path, detail.responseBody) : null;
   const seen = deliveriesOf(principal, detail.key);

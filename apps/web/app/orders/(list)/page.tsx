@@ -1,9 +1,9 @@
-import { TRPCError } from "@trpc/server";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { parseMoney } from "../../../lib/money";
 import { ORDER_STATUSES, type OrderDisplayStatus } from "../../../lib/orderStatus";
 import { param, type SearchParams, trailOf } from "../../../lib/pages";
+import { orNull } from "../../../server/missing";
 import { requireSession } from "../../../server/principal";
 import { CreateOrderForm } from "../../_components/create-order-form";
 import { OrderFilters, type OrderFilterValues } from "../../_components/order-filters";
@@ -81,11 +81,7 @@ export default async function OrdersPage({ searchParams }: PageProps<"/orders">)
   const filtered = Object.values(query).some((v) => v !== undefined);
   const [accounts, orders] = await Promise.all([
     caller.accounts.list(),
-    caller.orders.list({ limit: ORDERS_PER_PAGE, cursor: trail.at(-1), ...query }).catch((error: unknown) => {
-      // A cursor from an old link that no longer leads anywhere.
-      if (error instanceof TRPCError && (error.code === "NOT_FOUND" || error.code === "BAD_REQUEST")) return null;
-      throw error;
-    }),
+    orNull(caller.orders.list({ limit: ORDERS_PER_PAGE, cursor: trail.at(-1), ...query })),
   ]);
   const accountNames = new Map(accounts.map((a) => [a.id, a.name]));
   const keep = { ...values, fromAt: param(params, "fromAt"), toAt: param(params, "toAt") };

@@ -1,9 +1,8 @@
-import { TRPCError } from "@trpc/server";
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { formatMoney } from "../../../lib/money";
 import { orderDisplayStatus } from "../../../lib/orderStatus";
+import { orNotFound } from "../../../server/missing";
 import { requireSession } from "../../../server/principal";
 import { CancelOrderPanel } from "../../_components/cancel-order-panel";
 import { CopyId } from "../../_components/copy-id";
@@ -20,11 +19,7 @@ export const metadata: Metadata = { title: "Order" };
 export default async function OrderPage({ params }: PageProps<"/orders/[orderId]">) {
   const { orderId } = await params;
   const { caller } = await requireSession();
-  const order = await caller.orders.get({ orderId }).catch((error: unknown) => {
-    // Unknown, someone else's, or not an id at all: the same "not found" to the person.
-    if (error instanceof TRPCError && (error.code === "NOT_FOUND" || error.code === "BAD_REQUEST")) notFound();
-    throw error;
-  });
+  const order = await orNotFound(caller.orders.get({ orderId }));
   const [accounts, payments] = await Promise.all([caller.accounts.list(), caller.payments.list({ orderId })]);
   const payment = payments.items[0] ?? null;
   const refunds = payment ? (await caller.refunds.list({ paymentId: payment.id, limit: 100 })).items : [];

@@ -1,7 +1,7 @@
-import { TRPCError } from "@trpc/server";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { trailOf } from "../../../lib/pages";
+import { orNull } from "../../../server/missing";
 import { requireSession } from "../../../server/principal";
 import { AccountCards } from "../../_components/account-cards";
 import { Pager } from "../../_components/pager";
@@ -18,10 +18,7 @@ export default async function TransfersPage({ searchParams }: PageProps<"/transf
   const { caller } = await requireSession();
   const [accounts, transfers] = await Promise.all([
     caller.accounts.list(),
-    caller.transfers.list({ limit: TRANSFERS_PER_PAGE, cursor: trail.at(-1) }).catch((error: unknown) => {
-      if (error instanceof TRPCError && (error.code === "NOT_FOUND" || error.code === "BAD_REQUEST")) return null;
-      throw error;
-    }),
+    orNull(caller.transfers.list({ limit: TRANSFERS_PER_PAGE, cursor: trail.at(-1) })),
   ]);
   const accountNames = new Map(accounts.map((a) => [a.id, a.name]));
 

@@ -1,8 +1,7 @@
-import { TRPCError } from "@trpc/server";
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { formatMoney } from "../../../lib/money";
+import { orNotFound } from "../../../server/missing";
 import { requireSession } from "../../../server/principal";
 import { CopyId } from "../../_components/copy-id";
 import { LocalTime } from "../../_components/local-time";
@@ -13,10 +12,7 @@ export const metadata: Metadata = { title: "Transfer" };
 export default async function TransferPage({ params }: PageProps<"/transfers/[transferId]">) {
   const { transferId } = await params;
   const { caller } = await requireSession();
-  const transfer = await caller.transfers.get({ transferId }).catch((error: unknown) => {
-    if (error instanceof TRPCError && (error.code === "NOT_FOUND" || error.code === "BAD_REQUEST")) notFound();
-    throw error;
-  });
+  const transfer = await orNotFound(caller.transfers.get({ transferId }));
   const accounts = await caller.accounts.list();
   const account = (id: string) => {
     const found = accounts.find((a) => a.id === id);
