@@ -27,7 +27,8 @@ export default async function KeysPage({ searchParams }: PageProps<"/keys">) {
       <h1>Idempotency keys</h1>
       <p className="lede">
         Every key your requests carried, newest first. A completed key answers every later request with the same key
-        from the store (a replay) until it expires. Open a key to see the stored answer and what it produced.
+        from the store (a replay) until it expires, 24 hours after it was made. Open a key to see the stored answer and
+        what it produced.
       </p>
       <search>
         <form className="card filters filters-inline" method="get" action="/keys">
@@ -59,13 +60,12 @@ export default async function KeysPage({ searchParams }: PageProps<"/keys">) {
                     Replays
                   </th>
                   <th scope="col">Created</th>
-                  <th scope="col">Expires</th>
                 </tr>
               </thead>
               <tbody>
                 {keys.items.map((key) => (
                   <tr key={key.key} data-key={key.key}>
-                    <td data-label="Key" className="wrap">
+                    <td data-label="Key">
                       <Link href={`/keys/${encodeURIComponent(key.key)}`} className="key-link">
                         <code>{key.key}</code>
                       </Link>
@@ -79,9 +79,6 @@ export default async function KeysPage({ searchParams }: PageProps<"/keys">) {
                     </td>
                     <td data-label="Created">
                       <LocalTime iso={key.createdAt} />
-                    </td>
-                    <td data-label="Expires">
-                      <LocalTime iso={key.expiresAt} />
                     </td>
                   </tr>
                 ))}
