@@ -579,6 +579,7 @@ describe("lists", () => {
   });
 
   it("on a 390 px screen shows each order's amount, status and link, and nothing wider than the screen", async () => {
+    for (const amount of [250, 99_999, 12_345_600]) await orderFor(`Phone list ${amount}`, amount);
     const shown = await orderFor(`Phone ${Date.now()}`, 1_234);
     const paid = await api("payments.create", { orderId: shown.id });
     const payment = (await paid.json()).result.data as { id: string };
