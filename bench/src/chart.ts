@@ -42,7 +42,7 @@ text(goalX - 20, 172, "goal 0.90", 'fill="#d33"');
 // Right: latency by key-table size.
 const sizes = keyTable?.bySize ?? [];
 const chartX = 440;
-text(chartX, 24, "p50 latency by rows in idempotency_keys", 'font-weight="bold"');
+text(chartX, 24, "p50 latency by rows in oncely_idempotency_keys", 'font-weight="bold"');
 const maxMs = Math.max(1, ...sizes.flatMap((s) => [s.create, s.replay]));
 sizes.forEach((s, i) => {
   const x = chartX + 20 + i * 100;

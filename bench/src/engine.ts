@@ -29,7 +29,6 @@ const synchronousCommit = args["synchronous-commit"] === "off" ? "off" : "on";
 // Each measured variant and the plain one it is compared with (the same handler, no middleware).
 const VARIANTS = {
   plain: { baseline: "plain", label: "orders: plain (the handler in `db.transaction`, no middleware)" },
-  plainPipelined: { baseline: "plain", label: "orders: plain, BEGIN pipelined like the middleware's" },
   idempotent: { baseline: "plain", label: "orders: **idempotent** (default: fast path only for keys seen before)" },
   idempotentAlwaysFastPath: { baseline: "plain", label: "orders: idempotent, fast path for every key" },
   transferPlain: { baseline: "transferPlain", label: "transfers: plain (no middleware)" },
@@ -151,7 +150,6 @@ Latency: one request at a time; each new key's first execution is followed at on
     throughputRatio: ratio("idempotent"),
     cpuRatio: cpuRatio("idempotent"),
     alwaysFastPathRatio: ratio("idempotentAlwaysFastPath"),
-    pipelinedPlainRatio: ratio("plainPipelined"),
     transferThroughputRatio: ratio("transferIdempotent"),
     transferCpuRatio: cpuRatio("transferIdempotent"),
     replayOverFirst: defaultLatency.replay / defaultLatency.first,

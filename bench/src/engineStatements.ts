@@ -1,35 +1,55 @@
 // The middleware's statements, for the benches that measure them without the middleware
 // (benchServer.ts's `statements*` procedures and driverStatements.ts), and the floor they are
-// compared with. One place, so both benches send exactly the same SQL.
-import { claimKey, type KeyRef, storeResponse } from "@oncely/idempotency/store";
+// compared with. Through drizzle they are the engine's own (@oncely/idempotency/store); at the
+// driver they are the same SQL as postgres.js tagged templates (prepared, like the engine's).
+import { type Answer, findKey, insertAnswer, type KeyRef, lockKey, lockName } from "@oncely/idempotency/store";
 import type postgres from "postgres";
 
-type Sql = postgres.TransactionSql;
 const FINGERPRINT = "0".repeat(64);
+const LOCK_TIMEOUT_MS = 5_000;
+type Tx = Parameters<typeof lockKey>[0];
 
-/** The claim, with the middleware's defaults (24 h TTL, 5 s bounded wait). */
-export const claim = (sql: Sql, ref: KeyRef, requestPath: string) =>
-  claimKey(sql, { ...ref, requestPath, fingerprint: FINGERPRINT, ttlSeconds: 86_400, lockTimeoutMs: 5_000, now: null });
+const answer = (ref: KeyRef, requestPath: string, body: string): Answer => ({
+  ...ref,
+  requestPath,
+  fingerprint: FINGERPRINT,
+  ttlSeconds: 86_400,
+  now: null,
+  responseStatus: 200,
+  responseBody: body,
+});
 
-/** The savepoint business errors roll back to. */
-export const savepoint = (sql: Sql) => sql.unsafe("SAVEPOINT oncely_handler").simple().execute();
+/** The claim as the middleware sends it: the key's bounded advisory lock, then its row, in one write. */
+export const claim = (tx: Tx, ref: KeyRef) => Promise.all([lockKey(tx, ref, LOCK_TIMEOUT_MS), findKey(tx, ref, null)]);
 
-/** The stored answer, onto the claimed row. */
-export const storeAnswer = (sql: Sql, ref: KeyRef, body: string) =>
-  storeResponse(sql, { ...ref, responseStatus: 200, responseBody: body });
+/** The key row with its answer, as the middleware writes it with COMMIT. */
+export const storeAnswer = (tx: Tx, ref: KeyRef, requestPath: string, body: string) =>
+  insertAnswer(tx, answer(ref, requestPath, body));
+
+/** The claim at the driver: the same two statements as tagged templates. */
+export const claimAtDriver = (sql: postgres.TransactionSql, ref: KeyRef) =>
+  Promise.all([
+    sql`SELECT 1 FROM (
+      WITH prior AS MATERIALIZED (SELECT current_setting('lock_timeout') AS lock_timeout),
+      bounded AS MATERIALIZED (SELECT set_config('lock_timeout', ${`${LOCK_TIMEOUT_MS}ms`}, true) FROM prior),
+      waited AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended(${lockName(ref)}, 122519904676985)) FROM bounded),
+      reset AS MATERIALIZED (SELECT set_config('lock_timeout', prior.lock_timeout, true) FROM prior, waited)
+      SELECT 1 AS locked FROM reset) AS claim`.execute(),
+    sql`SELECT k.request_path, k.fingerprint, k.status, k.response_status, k.response_body,
+               k.expires_at <= now() AS expired, coalesce(k.locked_until > now(), false) AS leased
+        FROM oncely_idempotency_keys AS k WHERE k.principal_id = ${ref.principalId} AND k.key = ${ref.key}`.execute(),
+  ]);
 
 /**
- * The least a key store kept in the business transaction can write: the key row with its
- * answer, one INSERT. Not an engine: no lock for duplicates to wait on, no savepoint for
- * business errors. The benches price it to show the floor of any such design.
+ * The key row with its answer at the driver. Also the floor of any key store kept in the
+ * business transaction (the row alone: no lock for duplicates to wait on, so not an engine).
  */
-export function insertKeyRowWithAnswer(sql: Sql, ref: KeyRef, requestPath: string, body: string) {
-  return sql`
-    INSERT INTO idempotency_keys (principal_id, key, request_path, fingerprint, status, created_at, expires_at,
-                                  response_status, response_body)
+export const insertKeyRowWithAnswer = (sql: postgres.TransactionSql, ref: KeyRef, requestPath: string, body: string) =>
+  sql`
+    INSERT INTO oncely_idempotency_keys (principal_id, key, request_path, fingerprint, status, created_at,
+                                         expires_at, response_status, response_body)
     VALUES (${ref.principalId}, ${ref.key}, ${requestPath}, ${FINGERPRINT}, 'completed', now(),
             now() + interval '1 day', 200, ${body})`.execute();
-}
 
 /** Sends a statement to share COMMIT's round trip: not awaited; if it fails, so does COMMIT. */
-export const withCommit = (query: Promise<unknown>) => void query.catch(() => {});
+export const withCommit = (query: PromiseLike<unknown>) => void Promise.resolve(query).catch(() => {});

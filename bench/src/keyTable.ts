@@ -64,18 +64,18 @@ try {
 
   // 3. The sweeper deleting expired keys while traffic runs.
   await sql`
-    INSERT INTO idempotency_keys (principal_id, key, request_path, fingerprint, status, response_status,
+    INSERT INTO oncely_idempotency_keys (principal_id, key, request_path, fingerprint, status, response_status,
                                   response_body, created_at, expires_at)
     SELECT ${env.principalId}, 'expired-' || g, 'idempotent', repeat('0', 64), 'completed', 200, '{}',
            now() - interval '2 days', now() - interval '1 day'
     FROM generate_series(1, ${sweepRows}) AS g`;
-  await sql`VACUUM ANALYZE idempotency_keys`;
+  await sql`VACUUM ANALYZE oncely_idempotency_keys`;
   const quiet = await loadWithNewKeys({ url, body, connections: 16, seconds: trafficSeconds });
   let sweptRows = 0;
   let sweepSeconds = 0;
   const sweeping = (async () => {
     const s0 = performance.now();
-    sweptRows = await sweepExpiredKeys(sql, { batchSize: 1000 });
+    sweptRows = await sweepExpiredKeys(env.db.db, { batchSize: 1000 });
     sweepSeconds = (performance.now() - s0) / 1000;
   })();
   const during = await loadWithNewKeys({ url, body, connections: 16, seconds: trafficSeconds });
@@ -89,7 +89,7 @@ Date: ${new Date().toISOString().slice(0, 10)}. Machine: ${describeMachine(env.p
 PostgreSQL embedded, synchronous_commit off (this part is about table and index size, not fsync).
 Latencies are one request at a time over HTTP to the bench server's idempotent \`orders.create\`.
 
-| rows in idempotency_keys | fill time | new key p50 | replay p50 |
+| rows in oncely_idempotency_keys | fill time | new key p50 | replay p50 |
 | --- | --- | --- | --- |
 ${bySize.map((s) => `| ${s.rows.toLocaleString("en-US")} | ${fmt(s.fillSeconds, 1)} s | ${fmt(s.create)} ms | ${fmt(s.replay)} ms |`).join("\n")}
 
@@ -112,18 +112,18 @@ ${bySize.map((s) => `| ${s.rows.toLocaleString("en-US")} | ${fmt(s.fillSeconds, 
 
 /** Tops the key table up to `rows` completed, unexpired keys (other principals' traffic). */
 async function fillKeyTable(rows: number) {
-  const [current] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM idempotency_keys`;
+  const [current] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM oncely_idempotency_keys`;
   const from = (current?.n ?? 0) + 1;
   if (from > rows) return;
   // In chunks, so one statement's WAL and memory stay bounded.
   for (let start = from; start <= rows; start += 1_000_000) {
     const end = Math.min(rows, start + 999_999);
     await sql`
-      INSERT INTO idempotency_keys (principal_id, key, request_path, fingerprint, status, response_status,
+      INSERT INTO oncely_idempotency_keys (principal_id, key, request_path, fingerprint, status, response_status,
                                     response_body, created_at, expires_at)
       SELECT ${env.principalId}, 'fill-' || g, 'idempotent', md5(g::text) || md5(g::text), 'completed', 200,
              '{"id":"' || g || '"}', now(), now() + interval '1 day'
       FROM generate_series(${start}::int, ${end}::int) AS g`;
   }
-  await sql`VACUUM ANALYZE idempotency_keys`;
+  await sql`VACUUM ANALYZE oncely_idempotency_keys`;
 }

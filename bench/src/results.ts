@@ -35,8 +35,6 @@ export interface EngineResult {
   /** Plain's CPU per request over idempotent's. */
   cpuRatio: number;
   alwaysFastPathRatio: number;
-  /** The plain order handler with BEGIN pipelined, over plain: what pipelining alone gives. */
-  pipelinedPlainRatio: number;
   /** Idempotent / plain for the ledger transfer. */
   transferThroughputRatio: number;
   transferCpuRatio: number;

@@ -30,13 +30,13 @@ const driverRounds = Number(args["driver-rounds"]);
 const driverTransactions = Number(args["driver-transactions"]);
 
 const VARIANTS = {
-  plainPipelined: "plain handler (BEGIN pipelined, as the middleware's)",
-  statementsRowAtCommit:
-    "+ one key row with its answer, INSERTed with COMMIT (the floor of any store in the transaction; not an engine)",
-  statementsSavepoint: "+ SAVEPOINT",
-  statementsClaim: "+ claim (key row INSERT, lock_timeout set and reset)",
-  statementsClaimSavepoint: "+ claim + SAVEPOINT (one write with BEGIN)",
-  statementsAll: "+ claim + SAVEPOINT + stored answer (UPDATE, with COMMIT): all the middleware's statements",
+  plain: "plain handler (in `db.transaction`)",
+  statementsRow:
+    "+ the key row with its answer, INSERTed with COMMIT (the floor of any store in the transaction; not an engine)",
+  statementsSavepoint:
+    "+ SAVEPOINT (what the middleware set before every handler until it stored business errors without one)",
+  statementsClaim: "+ claim (the key's advisory lock with its bounded wait, then its row: one round trip)",
+  statementsAll: "+ claim + the key row with its answer: all the middleware's statements",
   idempotent: "idempotent procedure (the middleware itself)",
 } as const;
 type Variant = keyof typeof VARIANTS;
@@ -56,7 +56,7 @@ try {
     load: (variant) => load(variant, duration),
   });
   const cpu = (v: Variant) => median(samples[v].map((s) => s.cpuPerRequest));
-  const base = cpu("plainPipelined");
+  const base = cpu("plain");
   const driver = await measureDriverStatements({
     url: env.url,
     principalId: env.principalId,
@@ -79,7 +79,7 @@ is the throughput ratio CPU allows when CPU is the limit.
 
 | variant | CPU per request | more than the plain handler | plain / variant |
 | --- | --- | --- | --- |
-${NAMES.map((v) => `| ${VARIANTS[v]} | ${cpu(v).toFixed(3)} ms | ${v === "plainPipelined" ? "—" : `${(cpu(v) - base).toFixed(3)} ms`} | ${(base / cpu(v)).toFixed(2)} |`).join("\n")}
+${NAMES.map((v) => `| ${VARIANTS[v]} | ${cpu(v).toFixed(3)} ms | ${v === "plain" ? "—" : `${(cpu(v) - base).toFixed(3)} ms`} | ${(base / cpu(v)).toFixed(2)} |`).join("\n")}
 
 The same statements at the driver (postgres.js in the bench process, no HTTP, tRPC or drizzle):
 ${driverTransactions} transactions per variant and round from 10 workers on a pool of 10, ${driverRounds} rounds,

@@ -93,7 +93,7 @@ export async function auditSoak(client: DbClient, records: OperationRecord[]): P
   const keys = new Map<string, KeyRow>();
   for (const row of await sql<KeyRow[]>`
     SELECT principal_id, key, request_path, status::text, response_status, response_body, replay_count
-    FROM idempotency_keys`) {
+    FROM oncely_idempotency_keys`) {
     keys.set(`${row.principal_id}/${row.key}`, row);
   }
   const rows = {} as Record<Table, Map<string, BusinessRow>>;

@@ -171,7 +171,7 @@ describe("auditSoak", () => {
     await database.sql`
       INSERT INTO orders (principal_id, account_id, amount, currency, description)
       SELECT principal_id, account_id, amount, currency, description FROM orders WHERE id = ${order.outcome.id}`;
-    await database.sql`DELETE FROM idempotency_keys WHERE key = ${order.key}`;
+    await database.sql`DELETE FROM oncely_idempotency_keys WHERE key = ${order.key}`;
     const audit = await auditSoak(database, journal.records);
     expect(audit.ok).toBe(false);
     const doubles = audit.doubleEffects.map((f) => f.detail);

@@ -108,7 +108,7 @@ const balanceOf = async (name: string) =>
 const keyStatus = async (key: string) =>
   (
     await database.sql<{ status: number | null }[]>`
-    SELECT response_status AS status FROM idempotency_keys WHERE key = ${key}`
+    SELECT response_status AS status FROM oncely_idempotency_keys WHERE key = ${key}`
   )[0]?.status ?? null;
 
 interface OpenPage {
@@ -258,7 +258,7 @@ describe("orders in a real browser", () => {
           async () =>
             (
               await database.sql<{ n: number }[]>`
-          SELECT replay_count AS n FROM idempotency_keys WHERE key = ${payKey}`
+          SELECT replay_count AS n FROM oncely_idempotency_keys WHERE key = ${payKey}`
             )[0]?.n,
         )
         .toBe(1 + resends);

@@ -29,7 +29,7 @@ async function accountId(name: string): Promise<string> {
   return row.id;
 }
 
-const count = async (table: "orders" | "idempotency_keys") =>
+const count = async (table: "orders" | "oncely_idempotency_keys") =>
   (await database.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM ${database.sql(table)}`)[0]?.n ?? -1;
 
 function post(path: string, body: string, headers: Record<string, string>) {
@@ -133,13 +133,13 @@ describe("no acting without a real sign-in (forged, tampered, missing and ended 
 
   it("answers 401 to the API and writes nothing", async () => {
     const body = { accountId: await accountId("Alice Checking"), amount: 100, currency: "USD" };
-    const before = { orders: await count("orders"), keys: await count("idempotency_keys") };
+    const before = { orders: await count("orders"), keys: await count("oncely_idempotency_keys") };
     for (const [what, cookie] of Object.entries(forgedAndTampered())) {
       const response = await createOrder(body, { "idempotency-key": randomUUID(), ...(cookie ? { cookie } : {}) });
       expect(response.status, what).toBe(401);
       expect((await response.json()).error.data.oncelyCode, what).toBe("unauthenticated");
     }
-    expect({ orders: await count("orders"), keys: await count("idempotency_keys") }).toEqual(before);
+    expect({ orders: await count("orders"), keys: await count("oncely_idempotency_keys") }).toEqual(before);
   });
 
   it("sends every page to the sign-in form", async () => {

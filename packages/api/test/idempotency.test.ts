@@ -49,20 +49,31 @@ describe("idempotency.list and idempotency.get (the key inspector)", () => {
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     const [count] = await api.database.sql`
-      SELECT count(*)::int AS n FROM idempotency_keys WHERE principal_id = ${api.principals.alice}`;
+      SELECT count(*)::int AS n FROM oncely_idempotency_keys WHERE principal_id = ${api.principals.alice}`;
     expect(seen).toHaveLength(count?.n);
     expect(new Set(seen).size).toBe(seen.length);
 
-    const forged = await api.query("idempotency.list", { limit: 2, cursor: "bm90LWEtY3Vyc29y" });
-    expect(forged.status).toBe(400);
-    expect(forged.json.error.data.oncelyCode).toBe("idempotency_cursor_invalid");
+    const cursorOf = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    const forgeries = [
+      "bm90LWEtY3Vyc29y", // not JSON
+      cursorOf(["not-a-date", "k"]),
+      cursorOf(["999999-01-01T00:00:00+00:00", "k"]), // a year PostgreSQL would refuse
+      cursorOf(["2026-11-29T16:21:19.1+00:00", "k\u0000"]), // a key no header could carry
+      cursorOf(["2026-11-29T16:21:19.1+00:00"]),
+      cursorOf({ createdAt: "2026-11-29T16:21:19.1+00:00", key: "k" }),
+    ];
+    for (const cursor of forgeries) {
+      const forged = await api.query("idempotency.list", { limit: 2, cursor });
+      expect(forged.status, cursor).toBe(400);
+      expect(forged.json.error.data.oncelyCode).toBe("idempotency_cursor_invalid");
+    }
   });
 });
 
 describe("batched requests", () => {
   it("refuse one key for several mutations with 400, running none of them", async () => {
     const orders = await api.count("orders");
-    const keys = await api.count("idempotency_keys");
+    const keys = await api.count("oncely_idempotency_keys");
     const response = await fetch(`${api.url}/orders.create,orders.create?batch=1`, {
       method: "POST",
       headers: {
@@ -79,7 +90,7 @@ describe("batched requests", () => {
       expect(answer.error.data.httpStatus).toBe(400);
     }
     expect(await api.count("orders")).toBe(orders);
-    expect(await api.count("idempotency_keys")).toBe(keys);
+    expect(await api.count("oncely_idempotency_keys")).toBe(keys);
   });
 });
 

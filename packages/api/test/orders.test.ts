@@ -34,7 +34,7 @@ describe("orders.create with an Idempotency-Key", () => {
     expect(second.headers.get("idempotent-replayed")).toBe("true");
     expect(await api.count("orders")).toBe(before + 1);
     const [key_row] = await api.database.sql`
-      SELECT request_path, response_status, response_body FROM idempotency_keys WHERE key = ${key}`;
+      SELECT request_path, response_status, response_body FROM oncely_idempotency_keys WHERE key = ${key}`;
     expect(key_row).toMatchObject({ request_path: "orders.create", response_status: 200 });
     expect(JSON.parse(key_row?.response_body)).toEqual(first.json.result.data);
   });
@@ -51,7 +51,7 @@ describe("orders.create with an Idempotency-Key", () => {
     const key = randomUUID();
     await api.mutate("orders.create", orderInput(), { idempotencyKey: key });
     const orders = await api.count("orders");
-    const keys = await api.count("idempotency_keys");
+    const keys = await api.count("oncely_idempotency_keys");
 
     const other = await api.mutate("orders.create", orderInput({ amount: 2500 }), { idempotencyKey: key });
 
@@ -62,7 +62,7 @@ describe("orders.create with an Idempotency-Key", () => {
     });
     expect(other.json.error.message).toContain("different request");
     expect(await api.count("orders")).toBe(orders);
-    expect(await api.count("idempotency_keys")).toBe(keys);
+    expect(await api.count("oncely_idempotency_keys")).toBe(keys);
   });
 
   it("gives the same input the same fingerprint whatever the key order", async () => {
@@ -77,12 +77,12 @@ describe("orders.create with an Idempotency-Key", () => {
 
   it("answers 400 without a key, and writes nothing", async () => {
     const orders = await api.count("orders");
-    const keys = await api.count("idempotency_keys");
+    const keys = await api.count("oncely_idempotency_keys");
     const response = await api.mutate("orders.create", orderInput());
     expect(response.status).toBe(400);
     expect(response.json.error.data.oncelyCode).toBe("idempotency_key_missing");
     expect(await api.count("orders")).toBe(orders);
-    expect(await api.count("idempotency_keys")).toBe(keys);
+    expect(await api.count("oncely_idempotency_keys")).toBe(keys);
   });
 
   it.each([
@@ -94,7 +94,7 @@ describe("orders.create with an Idempotency-Key", () => {
     ["an unterminated quote", '"abc'],
   ])("answers 400 to a key that is %s, and writes nothing", async (_label, key) => {
     const orders = await api.count("orders");
-    const keys = await api.count("idempotency_keys");
+    const keys = await api.count("oncely_idempotency_keys");
     // fetch refuses some of these header values itself, so build the request by hand.
     const response = await rawPost(
       `${api.url}/orders.create`,
@@ -107,7 +107,7 @@ describe("orders.create with an Idempotency-Key", () => {
     expect(response.status).toBe(400);
     expect(JSON.parse(response.body).error.data.oncelyCode).toBe("idempotency_key_invalid");
     expect(await api.count("orders")).toBe(orders);
-    expect(await api.count("idempotency_keys")).toBe(keys);
+    expect(await api.count("oncely_idempotency_keys")).toBe(keys);
   });
 
   it("accepts a 255-character key", async () => {
@@ -141,7 +141,7 @@ describe("orders.create with an Idempotency-Key", () => {
     expect(bob.status).toBe(200);
     expect(bob.headers.get("idempotent-replayed")).toBeNull();
     expect(bob.json.result.data.id).not.toBe(alice.json.result.data.id);
-    const rows = await api.database.sql`SELECT principal_id FROM idempotency_keys WHERE key = ${key}`;
+    const rows = await api.database.sql`SELECT principal_id FROM oncely_idempotency_keys WHERE key = ${key}`;
     expect(rows.map((r) => r.principal_id).sort()).toEqual([api.principals.alice, api.principals.bob].sort());
   });
 });
@@ -158,13 +158,13 @@ describe("orders.create refuses bad input and writes nothing", () => {
     ["an unknown field", { coupon: "FREE" }, ""],
   ])("%s → 400 naming the field", async (_label, overrides, field) => {
     const orders = await api.count("orders");
-    const keys = await api.count("idempotency_keys");
+    const keys = await api.count("oncely_idempotency_keys");
     const response = await api.mutate("orders.create", orderInput(overrides), { idempotencyKey: randomUUID() });
     expect(response.status).toBe(400);
     expect(response.json.error.data.oncelyCode).toBe("invalid_input");
     expect(response.json.error.data.issues.map((i: { path: string }) => i.path)).toContain(field);
     expect(await api.count("orders")).toBe(orders);
-    expect(await api.count("idempotency_keys")).toBe(keys);
+    expect(await api.count("oncely_idempotency_keys")).toBe(keys);
   });
 
   it.each([
@@ -172,7 +172,7 @@ describe("orders.create refuses bad input and writes nothing", () => {
     ["another principal's account", () => customerAccountId(api, "bob"), "account_not_found", 404],
   ])("%s → a clear error, nothing stored, the key stays free", async (_label, account, code, status) => {
     const orders = await api.count("orders");
-    const keys = await api.count("idempotency_keys");
+    const keys = await api.count("oncely_idempotency_keys");
     const key = randomUUID();
     const response = await api.mutate("orders.create", orderInput({ accountId: await account() }), {
       idempotencyKey: key,
@@ -180,7 +180,7 @@ describe("orders.create refuses bad input and writes nothing", () => {
     expect(response.status).toBe(status);
     expect(response.json.error.data.oncelyCode).toBe(code);
     expect(await api.count("orders")).toBe(orders);
-    expect(await api.count("idempotency_keys")).toBe(keys);
+    expect(await api.count("oncely_idempotency_keys")).toBe(keys);
     // The key was not used up: the corrected request with it succeeds.
     const retry = await api.mutate("orders.create", orderInput(), { idempotencyKey: key });
     expect(retry.status).toBe(200);
@@ -198,7 +198,7 @@ describe("orders.create refuses bad input and writes nothing", () => {
 
   it("answers 401 to an unknown API key and 401 without one, writing nothing", async () => {
     const orders = await api.count("orders");
-    const keys = await api.count("idempotency_keys");
+    const keys = await api.count("oncely_idempotency_keys");
     const wrong = await api.mutate("orders.create", orderInput(), {
       apiKey: "sk_test_mallory",
       idempotencyKey: randomUUID(),
@@ -208,7 +208,7 @@ describe("orders.create refuses bad input and writes nothing", () => {
     expect(none.status).toBe(401);
     expect(wrong.json.error.data.oncelyCode).toBe("unauthenticated");
     expect(await api.count("orders")).toBe(orders);
-    expect(await api.count("idempotency_keys")).toBe(keys);
+    expect(await api.count("oncely_idempotency_keys")).toBe(keys);
   });
 
   it("never sends a stack trace", async () => {

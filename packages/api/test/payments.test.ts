@@ -61,7 +61,7 @@ describe("payments.create", () => {
   it("stores 'order already paid' under a second key and replays it, writing nothing", async () => {
     const payment = await createPayment(api, { accountId: alice.checking, amount: 300 });
     const key = randomUUID();
-    const before = await snapshotOf(api, { ignoreTables: ["idempotency_keys"] });
+    const before = await snapshotOf(api, { ignoreTables: ["oncely_idempotency_keys"] });
     const first = await assertIdempotent({
       call: async () =>
         visible(await api.mutate("payments.create", { orderId: payment.orderId }, { idempotencyKey: key })),
@@ -69,20 +69,20 @@ describe("payments.create", () => {
     });
     expect(first.status).toBe(422);
     expect(JSON.parse(first.body).error.data.oncelyCode).toBe("order_already_paid");
-    expect(await snapshotOf(api, { ignoreTables: ["idempotency_keys"] })).toEqual(before);
-    const [stored] = await api.database.sql`SELECT response_status FROM idempotency_keys WHERE key = ${key}`;
+    expect(await snapshotOf(api, { ignoreTables: ["oncely_idempotency_keys"] })).toEqual(before);
+    const [stored] = await api.database.sql`SELECT response_status FROM oncely_idempotency_keys WHERE key = ${key}`;
     expect(stored?.response_status).toBe(422);
   });
 
   it("refuses to pay a cancelled order (stored business error)", async () => {
     const order = await createOrder(api, { accountId: alice.checking, amount: 500 });
     dataOf(await api.mutate("orders.cancel", { orderId: order.id }));
-    const before = await snapshotOf(api, { ignoreTables: ["idempotency_keys"] });
+    const before = await snapshotOf(api, { ignoreTables: ["oncely_idempotency_keys"] });
     const key = randomUUID();
     const response = await api.mutate("payments.create", { orderId: order.id }, { idempotencyKey: key });
     expect(response.status).toBe(422);
     expect(response.json.error.data.oncelyCode).toBe("order_cancelled");
-    expect(await snapshotOf(api, { ignoreTables: ["idempotency_keys"] })).toEqual(before);
+    expect(await snapshotOf(api, { ignoreTables: ["oncely_idempotency_keys"] })).toEqual(before);
     const replay = await api.mutate("payments.create", { orderId: order.id }, { idempotencyKey: key });
     expect(replay.body).toBe(response.body);
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
@@ -91,7 +91,7 @@ describe("payments.create", () => {
   it("stores insufficient funds and replays it even after the account is topped up", async () => {
     const savings = await balanceOf(api, alice.savings);
     const order = await createOrder(api, { accountId: alice.savings, amount: savings + 1 });
-    const before = await snapshotOf(api, { ignoreTables: ["idempotency_keys"] });
+    const before = await snapshotOf(api, { ignoreTables: ["oncely_idempotency_keys"] });
     const key = randomUUID();
 
     const first = await assertIdempotent({
@@ -101,7 +101,7 @@ describe("payments.create", () => {
     expect(first.status).toBe(422);
     expect(JSON.parse(first.body).error.data.oncelyCode).toBe("insufficient_funds");
     // The savepoint rolled back every write of the handler: no entries, no payment, no email.
-    expect(await snapshotOf(api, { ignoreTables: ["idempotency_keys"] })).toEqual(before);
+    expect(await snapshotOf(api, { ignoreTables: ["oncely_idempotency_keys"] })).toEqual(before);
     expect(dataOf(await api.query("orders.get", { orderId: order.id })).status).toBe("pending");
 
     // Enough money now, but the key's answer is fixed: a new attempt needs a new key.

@@ -201,7 +201,7 @@ async function databaseCounts() {
   const [row] = await api.database.sql`
     SELECT (SELECT count(*) FROM orders)::int AS orders, (SELECT count(*) FROM payments)::int AS payments,
            (SELECT count(*) FROM refunds)::int AS refunds, (SELECT count(*) FROM transfers)::int AS transfers,
-           (SELECT count(*) FROM idempotency_keys)::int AS keys, (SELECT count(*) FROM outbox_messages)::int AS emails`;
+           (SELECT count(*) FROM oncely_idempotency_keys)::int AS keys, (SELECT count(*) FROM outbox_messages)::int AS emails`;
   return row as Model["applied"];
 }
 

@@ -55,7 +55,7 @@ describe("refunds.create", () => {
       status: "refunded",
     });
 
-    const before = await snapshotOf(api, { ignoreTables: ["idempotency_keys"] });
+    const before = await snapshotOf(api, { ignoreTables: ["oncely_idempotency_keys"] });
     const key = randomUUID();
     const over = await assertIdempotent({
       call: async () =>
@@ -66,7 +66,7 @@ describe("refunds.create", () => {
     const error = JSON.parse(over.body).error;
     expect(error.data.oncelyCode).toBe("refund_exceeds_payment");
     expect(error.message).toContain("0 USD left to refund");
-    expect(await snapshotOf(api, { ignoreTables: ["idempotency_keys"] })).toEqual(before);
+    expect(await snapshotOf(api, { ignoreTables: ["oncely_idempotency_keys"] })).toEqual(before);
   });
 
   it("lets 10 concurrent refunds with distinct keys refund at most the payment", async () => {
@@ -119,7 +119,7 @@ describe("refunds.create", () => {
         { idempotencyKey: randomUUID() },
       ),
     );
-    const before = await snapshotOf(api, { ignoreTables: ["idempotency_keys"] });
+    const before = await snapshotOf(api, { ignoreTables: ["oncely_idempotency_keys"] });
     const response = await api.mutate(
       "refunds.create",
       { paymentId: payment.id, amount: 500 },
@@ -127,7 +127,7 @@ describe("refunds.create", () => {
     );
     expect(response.status).toBe(422);
     expect(response.json.error.data.oncelyCode).toBe("insufficient_funds");
-    expect(await snapshotOf(api, { ignoreTables: ["idempotency_keys"] })).toEqual(before);
+    expect(await snapshotOf(api, { ignoreTables: ["oncely_idempotency_keys"] })).toEqual(before);
     expect(dataOf(await api.query("payments.get", { paymentId: payment.id })).refundedAmount).toBe(0);
   });
 

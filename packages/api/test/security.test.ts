@@ -70,7 +70,7 @@ describe("one idempotency key used by two principals", () => {
     expect(own.status).toBe(200);
     expect(own.headers.get("idempotent-replayed")).toBeNull();
     const keys = await api.database.sql<{ principal_id: string; response_body: string }[]>`
-      SELECT principal_id, response_body FROM idempotency_keys WHERE key = ${key} ORDER BY principal_id`;
+      SELECT principal_id, response_body FROM oncely_idempotency_keys WHERE key = ${key} ORDER BY principal_id`;
     expect(keys.map((k) => k.principal_id).sort()).toEqual([api.principals.alice, api.principals.bob].sort());
     expect(keys.find((k) => k.principal_id === api.principals.alice)?.response_body).toBe(
       JSON.stringify(first.json.result.data),
@@ -136,7 +136,7 @@ describe("the key inspector (idempotency.list / idempotency.get)", () => {
     const alicesPage = dataOf(await api.query("idempotency.list", { limit: 1 }, as("alice")));
     expect(alicesPage.nextCursor).toEqual(expect.any(String));
     const bobsKeys = new Set(
-      (await api.database.sql`SELECT key FROM idempotency_keys WHERE principal_id = ${api.principals.bob}`).map(
+      (await api.database.sql`SELECT key FROM oncely_idempotency_keys WHERE principal_id = ${api.principals.bob}`).map(
         (row) => row.key as string,
       ),
     );

@@ -45,7 +45,7 @@ describe("transfers.create", () => {
 
   it("stores insufficient funds, writes nothing else, and replays it", async () => {
     const savings = await balanceOf(api, alice.savings);
-    const before = await snapshotOf(api, { ignoreTables: ["idempotency_keys"] });
+    const before = await snapshotOf(api, { ignoreTables: ["oncely_idempotency_keys"] });
     const key = randomUUID();
     const first = await assertIdempotent({
       call: async () =>
@@ -60,11 +60,11 @@ describe("transfers.create", () => {
     const error = JSON.parse(first.body).error;
     expect(error.data.oncelyCode).toBe("insufficient_funds");
     expect(error.message).toContain(`holds ${savings} USD`);
-    expect(await snapshotOf(api, { ignoreTables: ["idempotency_keys"] })).toEqual(before);
+    expect(await snapshotOf(api, { ignoreTables: ["oncely_idempotency_keys"] })).toEqual(before);
   });
 
   it("stores a currency mismatch as a business error and replays it", async () => {
-    const before = await snapshotOf(api, { ignoreTables: ["idempotency_keys"] });
+    const before = await snapshotOf(api, { ignoreTables: ["oncely_idempotency_keys"] });
     const key = randomUUID();
     const first = await assertIdempotent({
       call: async () =>
@@ -77,8 +77,8 @@ describe("transfers.create", () => {
     });
     expect(first.status).toBe(400);
     expect(JSON.parse(first.body).error.data.oncelyCode).toBe("currency_mismatch");
-    expect(await snapshotOf(api, { ignoreTables: ["idempotency_keys"] })).toEqual(before);
-    const [stored] = await api.database.sql`SELECT response_status FROM idempotency_keys WHERE key = ${key}`;
+    expect(await snapshotOf(api, { ignoreTables: ["oncely_idempotency_keys"] })).toEqual(before);
+    const [stored] = await api.database.sql`SELECT response_status FROM oncely_idempotency_keys WHERE key = ${key}`;
     expect(stored?.response_status).toBe(400);
   });
 

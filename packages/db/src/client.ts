@@ -1,5 +1,4 @@
-import type { PgDialect } from "drizzle-orm/pg-core";
-import { drizzle, type PostgresJsDatabase, PostgresJsSession, PostgresJsTransaction } from "drizzle-orm/postgres-js";
+import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as schema from "./schema";
 
@@ -23,28 +22,6 @@ export interface DbClient {
   /** The underlying postgres.js pool, for raw SQL and for closing. */
   sql: postgres.Sql;
   close: () => Promise<void>;
-}
-
-/**
- * `db.transaction(fn)` without the round trip of waiting for BEGIN: the transaction's first
- * statements are written behind BEGIN on the same connection (the patched driver's
- * `begin('pipelined')`, patches/postgres@3.4.9.patch). `fn` gets the drizzle transaction and
- * the postgres.js transaction under it (for statements to pipeline). Commits when `fn`
- * resolves, rolls back when it throws, like `db.transaction`.
- * Builds drizzle's transaction the way drizzle's own PostgresJsSession.transaction does
- * (pinned drizzle-orm 0.45; packages/db/test/client.test.ts fails if that changes).
- */
-export function pipelinedTransaction<T>(
-  db: Database,
-  fn: (tx: Transaction, sql: postgres.TransactionSql) => Promise<T>,
-): Promise<T> {
-  // drizzle keeps these internal; the casts are checked by the test, not by the types.
-  const { dialect, session } = db as unknown as { dialect: PgDialect; session: { schema: never; options: never } };
-  return db.$client.begin("pipelined", (sql) => {
-    const txSession = new PostgresJsSession(sql as unknown as postgres.Sql, dialect, session.schema, session.options);
-    const tx = new PostgresJsTransaction(dialect, txSession as never, session.schema) as unknown as Transaction;
-    return fn(tx, sql);
-  }) as Promise<T>;
 }
 
 /** One pool per process; handlers get it (or a transaction from it) through the tRPC context. */

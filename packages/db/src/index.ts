@@ -5,7 +5,6 @@ export {
   type Database,
   type DbClient,
   type DbClientOptions,
-  pipelinedTransaction,
   type Queryable,
   type Transaction,
 } from "./client";

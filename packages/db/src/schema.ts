@@ -10,7 +10,6 @@ import {
   jsonb,
   pgEnum,
   pgTable,
-  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -236,44 +235,6 @@ export const mailSink = pgTable("mail_sink", {
   deliveries: integer("deliveries").notNull().default(1),
 });
 
-/**
- * "completed": the answer is stored. "in_progress" exists only in phased mode (procedures with
- * effects outside the database): a lease (`locked_until`) and a recovery point let a retry or
- * the resumer finish the work. Atomic mode never leaves "in_progress" behind: the key row,
- * the writes and the answer commit together.
- */
-export const idempotencyKeyStatus = pgEnum("idempotency_key_status", ["in_progress", "completed"]);
-
-export const idempotencyKeys = pgTable(
-  "idempotency_keys",
-  {
-    principalId: uuid("principal_id")
-      .notNull()
-      .references(() => principals.id),
-    key: text("key").notNull(),
-    requestPath: text("request_path").notNull(),
-    // SHA-256 (hex) of the procedure path and the canonical JSON of the parsed input.
-    fingerprint: char("fingerprint", { length: 64 }).notNull(),
-    status: idempotencyKeyStatus("status").notNull(),
-    responseStatus: integer("response_status"),
-    // text, not jsonb: jsonb reorders keys, and a replay must be byte-identical.
-    responseBody: text("response_body"),
-    createdAt: createdAt(),
-    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
-    replayCount: integer("replay_count").notNull().default(0),
-    lastReplayedAt: timestamp("last_replayed_at", { withTimezone: true }),
-    // Phased mode only: the parsed input (for the resumer), the last phase that committed,
-    // what the phases so far produced, and the lease of whoever is working on the key.
-    requestBody: text("request_body"),
-    recoveryPoint: text("recovery_point"),
-    phaseState: text("phase_state"),
-    lockedUntil: timestamp("locked_until", { withTimezone: true }),
-    // Who holds the lease: a worker writes only while its lease id is still the row's.
-    leaseId: uuid("lease_id"),
-  },
-  (t) => [
-    primaryKey({ columns: [t.principalId, t.key] }),
-    index("idempotency_keys_expires_idx").on(t.expiresAt),
-    index("idempotency_keys_in_progress_idx").on(t.lockedUntil).where(sql`${t.status} = 'in_progress'`),
-  ],
-);
+// The idempotency engine's key table comes from the library itself, exactly as a stranger's
+// app would take it: drizzle-kit generates our migration for it from this definition.
+export { idempotencyKeys } from "@oncely/idempotency/schema";

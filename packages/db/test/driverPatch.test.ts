@@ -5,9 +5,8 @@ import { createTestDatabase, type TestDatabase } from "../src/testing";
 // postgres@3.4.9 is patched (patches/postgres@3.4.9.patch): when a transaction's backend
 // dies, the stock driver crashed the process from a setImmediate (porsager/postgres#1154)
 // and could run the dead transaction's remaining work on the replacement connection
-// (porsager/postgres#1216). These tests fail on the unpatched driver. The patch also adds
-// `begin('pipelined', fn)`, which writes fn's first statements behind BEGIN without waiting
-// for its answer; every test runs in both modes.
+// (porsager/postgres#1216). These tests fail on the unpatched driver. The demo app needs the
+// patch; @oncely/idempotency does not (its own suite runs on the unpatched release).
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -19,7 +18,7 @@ afterAll(() => db.drop());
 const labels = async () =>
   (await db.sql<{ label: string }[]>`SELECT label FROM probe ORDER BY label`).map((r) => r.label);
 
-describe.each(["", "pipelined"])("the patched postgres.js driver, begin(%o)", (mode) => {
+describe("the patched postgres.js driver", () => {
   it("rejects a transaction whose connection was terminated, without crashing, and keeps the pool usable", async () => {
     const sql = postgres(db.url, { max: 1, onnotice: () => {} });
     const uncaught: unknown[] = [];
@@ -27,7 +26,7 @@ describe.each(["", "pipelined"])("the patched postgres.js driver, begin(%o)", (m
     process.on("uncaughtException", onUncaught);
     try {
       await expect(
-        sql.begin(mode, async (tx) => {
+        sql.begin(async (tx) => {
           await tx`INSERT INTO probe VALUES ('lost')`;
           await tx`SELECT pg_terminate_backend(pg_backend_pid())`;
         }),
@@ -36,7 +35,7 @@ describe.each(["", "pipelined"])("the patched postgres.js driver, begin(%o)", (m
       expect(uncaught).toEqual([]);
 
       // The same (only) connection works again, in and out of transactions.
-      await sql.begin(mode, (tx) => tx`INSERT INTO probe VALUES ('after')`);
+      await sql.begin((tx) => tx`INSERT INTO probe VALUES ('after')`);
       expect(await sql`SELECT 1 AS one`).toEqual([{ one: 1 }]);
       expect(await labels()).toEqual(["after"]);
     } finally {
@@ -52,7 +51,7 @@ describe.each(["", "pipelined"])("the patched postgres.js driver, begin(%o)", (m
       let resume = () => {};
       const paused = new Promise<void>((r) => (resume = r));
       let pid = 0;
-      const dead = sql.begin(mode, async (tx) => {
+      const dead = sql.begin(async (tx) => {
         [{ pid } = { pid: 0 }] = await tx<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
         await paused; // the backend is killed while the callback is busy elsewhere
         await tx`INSERT INTO probe VALUES ('from the dead transaction')`;
@@ -66,7 +65,7 @@ describe.each(["", "pipelined"])("the patched postgres.js driver, begin(%o)", (m
       expect(await deadOutcome).toBe("rejected");
 
       // A new transaction takes the reconnected connection; the dead callback resumes meanwhile.
-      const next = sql.begin(mode, async (tx) => {
+      const next = sql.begin(async (tx) => {
         await tx`INSERT INTO probe VALUES ('next')`;
         resume();
         await new Promise((r) => setTimeout(r, 50));
@@ -85,8 +84,8 @@ describe.each(["", "pipelined"])("the patched postgres.js driver, begin(%o)", (m
     try {
       const outcomes = await Promise.allSettled(
         Array.from({ length: 20 }, (_, i) =>
-          sql.begin(mode, async (tx) => {
-            // Not awaited: shares BEGIN's round trip in pipelined mode.
+          sql.begin(async (tx) => {
+            // Not awaited: sent behind the next statement's write.
             const first = tx<
               { xid: string }[]
             >`INSERT INTO probe VALUES (${`${i}a`}) RETURNING txid_current()::text AS xid`;

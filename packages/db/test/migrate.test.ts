@@ -58,6 +58,45 @@ describe("migrateDatabase", () => {
   });
 });
 
+describe("migration 0002: the key table from @oncely/idempotency", () => {
+  it("moves the live keys of the old table over and leaves the expired ones behind", async () => {
+    const journal = JSON.parse(readFileSync(path.join(MIGRATIONS_FOLDER, "meta/_journal.json"), "utf8")) as {
+      entries: { tag: string; when: number }[];
+    };
+    const before = journal.entries.filter((e) => e.tag < "0002");
+    const fresh = await createTestDatabase();
+    try {
+      // The database as the previous release left it: migrations 0000 and 0001 only.
+      await fresh.sql`DROP SCHEMA public CASCADE`;
+      await fresh.sql`DROP SCHEMA drizzle CASCADE`;
+      await fresh.sql`CREATE SCHEMA public`;
+      await fresh.sql`CREATE SCHEMA drizzle`;
+      await fresh.sql`CREATE TABLE drizzle.__drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`;
+      for (const entry of before) {
+        const text = readFileSync(path.join(MIGRATIONS_FOLDER, `${entry.tag}.sql`), "utf8");
+        for (const statement of text.split("--> statement-breakpoint")) await fresh.sql.unsafe(statement);
+        await fresh.sql`INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES (${entry.tag}, ${entry.when})`;
+      }
+      const [principal] = await fresh.sql`
+        INSERT INTO principals (name, api_key_hash) VALUES ('carol', repeat('c', 64)) RETURNING id`;
+      await fresh.sql`
+        INSERT INTO idempotency_keys (principal_id, key, request_path, fingerprint, status, response_status,
+                                      response_body, expires_at)
+        VALUES (${principal?.id}, 'live', 'orders.create', repeat('0', 64), 'completed', 200, '{"id":1}', now() + interval '1 hour'),
+               (${principal?.id}, 'gone', 'orders.create', repeat('0', 64), 'completed', 200, '{"id":2}', now() - interval '1 hour')`;
+
+      await migrateDatabase(fresh.url);
+
+      expect(await fresh.sql`SELECT to_regclass('public.idempotency_keys') AS old`).toEqual([{ old: null }]);
+      expect(
+        await fresh.sql`SELECT principal_id, key, status, response_body FROM oncely_idempotency_keys ORDER BY key`,
+      ).toEqual([{ principal_id: principal?.id, key: "live", status: "completed", response_body: '{"id":1}' }]);
+    } finally {
+      await fresh.drop();
+    }
+  });
+});
+
 describe("seedDemo", () => {
   it("creates alice and bob once, with balanced opening entries, however often it runs", async () => {
     await Promise.all([seedDemo(db.db), seedDemo(db.db)]);

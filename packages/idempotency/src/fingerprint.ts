@@ -20,3 +20,13 @@ export function fingerprintRequest(path: string, input: unknown): string {
   // One-shot hash: cheaper per request than a Hash object (Node >= 20.12).
   return hash("sha256", `${path}\n${canonicalJson(input)}`, "hex");
 }
+
+/**
+ * What a request's fingerprint covers: the parsed input, as DESIGN says, or, when the plugin
+ * runs before any `.input()` parser (a base procedure such as
+ * `t.procedure.concat(idempotent())`), the raw input, so other input is never mistaken for
+ * the same request.
+ */
+export async function fingerprintedInput(input: unknown, getRawInput: () => Promise<unknown>): Promise<unknown> {
+  return input === undefined ? await getRawInput() : input;
+}

@@ -1,7 +1,8 @@
+export type { OncelyDatabase, SchemalessDatabase, TransactionOf } from "./database";
 export { BusinessError, IdempotencyError, type IdempotencyErrorCode, oncelyCodeOf } from "./errors";
 export { canonicalJson, fingerprintRequest } from "./fingerprint";
-export { getKey, type KeyDetail, type KeySummary, listKeys } from "./inspector";
-export { IDEMPOTENCY_KEY_HEADER, MAX_KEY_LENGTH, parseIdempotencyKey } from "./key";
+export { getKey, type KeyDetail, type KeySummary, listKeys, MAX_PAGE_SIZE } from "./inspector";
+export { IDEMPOTENCY_KEY_HEADER, isStorableKey, MAX_KEY_LENGTH, parseIdempotencyKey } from "./key";
 export { type IdempotencyContext, idempotent, REPLAYED_HEADER } from "./middleware";
 export {
   DEFAULT_LOCK_TIMEOUT_MS,
@@ -12,5 +13,6 @@ export {
   type IdempotencyOptions,
 } from "./options";
 export { DEFAULT_LEASE_SECONDS, deriveKey, idempotentPhased, type PhasedOptions, PhaseRunner } from "./phased";
+export { oncelyResponseMeta } from "./responseMeta";
 export { type AbandonedRequest, type ResumeOptions, type ResumeReport, resumeAbandonedKeys } from "./resumer";
 export { DEFAULT_SWEEP_BATCH_SIZE, type SweepOptions, startSweeper, sweepExpiredKeys } from "./sweeper";

@@ -34,3 +34,10 @@ export function parseIdempotencyKey(header: string | null | undefined): string |
   }
   return key;
 }
+
+// Every key parseIdempotencyKey can return: printable ASCII (spaces, quotes and commas only
+// through the quoted form), 1 to MAX_KEY_LENGTH characters.
+const STORABLE_KEY = new RegExp(`^[\\x20-\\x7e]{1,${MAX_KEY_LENGTH}}$`);
+
+/** Whether a string could be a stored key (lookups of anything else can answer "none" at once). */
+export const isStorableKey = (key: string): boolean => STORABLE_KEY.test(key);

@@ -1,8 +1,10 @@
-import { type Database, pipelinedTransaction, type Transaction } from "@oncely/db";
 import { initTRPC, type TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
-import { fingerprintRequest } from "./fingerprint";
+import { ClaimSlots } from "./claimSlots";
+import { type Executor, type OncelyDatabase, query, type SchemalessDatabase, type TransactionOf } from "./database";
+import { fingerprintedInput, fingerprintRequest } from "./fingerprint";
 import { type EnginePoint, type IdempotencyOptions, resolveOptions } from "./options";
+import { isKeyRowConflict } from "./postgresErrors";
 import { RecentKeys } from "./recentKeys";
 import {
   assertMutation,
@@ -12,27 +14,32 @@ import {
   missingKey,
   readKeyHeader,
   translateFailure,
+  waitersFull,
 } from "./refusals";
 import { ReplayCounter } from "./replayCounter";
 import {
-  claimKey,
-  findCompletedKey,
+  completedAnswer,
+  deleteExpiredKey,
+  findKey,
+  insertAnswer,
   type KeyRef,
-  readKey,
+  type KeyRow,
+  lockKey,
   type StoredResponse,
   sqlNow,
-  storeResponse,
-  takeOverExpiredKey,
 } from "./store";
 import { serializeData, serializeError, storableError, storedOutcome } from "./storedAnswer";
 
 /** Response header set on every answer that came from the key store. */
 export const REPLAYED_HEADER = "Idempotent-Replayed";
 
-/** What the procedure's context must provide (the app's createContext fills it). */
-export interface IdempotencyContext {
-  /** The pool. The middleware opens the transaction; handlers get it as `ctx.tx`. */
-  db: Database;
+/**
+ * What the procedure's context must provide (the app's createContext fills it). `TDb` is the
+ * app's drizzle database type, so handlers get `ctx.tx` typed with the app's own tables.
+ */
+export interface IdempotencyContext<TDb extends OncelyDatabase = SchemalessDatabase> {
+  /** The app's drizzle postgres-js database. The middleware opens the transaction; handlers get it as `ctx.tx`. */
+  db: TDb;
   /** Keys are scoped to this principal: the same key from another one is another key. */
   principalId: string;
   /** Request headers (Web `Headers`, whatever the adapter). */
@@ -43,53 +50,65 @@ export interface IdempotencyContext {
   callsInRequest?: number;
 }
 
+/** What a claim found or did, inside its transaction. */
 type Outcome<TResult> =
-  | { kind: "replay"; stored: StoredResponse }
+  | { kind: "replay"; row: KeyRow }
   | { kind: "ran"; result: TResult; stored: Promise<unknown> }
   | { kind: "refused"; error: TRPCError };
 
 /**
  * The idempotency plugin. Concatenate it after `.input()` so it fingerprints the parsed
- * input: `authedProcedure.input(schema).concat(idempotent()).mutation(({ ctx }) => ...)`.
+ * input: `t.procedure.input(schema).concat(idempotent<typeof db>()).mutation(({ ctx }) => ...)`.
  *
  * A new key runs the handler with `ctx.tx`: the key row, the handler's writes and the stored
  * answer commit in ONE transaction. A completed key replays the stored answer; the handler
  * does not run again.
  */
-export function idempotent(options: IdempotencyOptions = {}) {
+export function idempotent<TDb extends OncelyDatabase = SchemalessDatabase>(options: IdempotencyOptions = {}) {
+  type Transaction = TransactionOf<TDb>;
   const settings = resolveOptions(options);
-  const replayCounters = new WeakMap<Database, ReplayCounter>();
-  const counterFor = (db: Database) => {
+  const replayCounters = new WeakMap<OncelyDatabase, ReplayCounter>();
+  const counterFor = (db: OncelyDatabase) => {
     const existing = replayCounters.get(db);
     if (existing) return existing;
-    const counter = new ReplayCounter(db.$client, settings.onBackgroundError);
+    const counter = new ReplayCounter(db, settings.onBackgroundError);
     replayCounters.set(db, counter);
     return counter;
   };
 
   const recentKeys = new RecentKeys();
-  const t = initTRPC.context<IdempotencyContext>().create();
+  const slots = new ClaimSlots(settings.maxWaitersPerKey, settings.maxWaitersPerPrincipal);
+  const t = initTRPC.context<IdempotencyContext<TDb>>().create();
 
-  return t.procedure.use(async ({ ctx, path, input, type, next }) => {
+  return t.procedure.use(async ({ ctx, path, input: parsedInput, getRawInput, type, next }) => {
     assertMutation("idempotent()", type, path);
     const key = readKeyHeader(ctx.headers);
+    const runHandler = (tx: Transaction) => next({ ctx: { tx, idempotencyKey: key } });
+    type HandlerResult = Awaited<ReturnType<typeof runHandler>>;
     if (key === null) {
       if (settings.key === "required") throw missingKey(path);
-      return pipelinedTransaction(ctx.db, async (tx) => {
-        const result = await next({ ctx: { tx, idempotencyKey: null as string | null } });
+      const unprotected: HandlerResult = await ctx.db.transaction(async (tx: Transaction) => {
+        const result = await runHandler(tx);
         if (!result.ok) throw result.error;
         return result;
       });
+      return unprotected;
     }
     if ((ctx.callsInRequest ?? 1) > 1) throw keyInBatch();
 
     const ref: KeyRef = { principalId: ctx.principalId, key };
+    const input = await fingerprintedInput(parsedInput, getRawInput);
     const fingerprint = fingerprintRequest(path, input);
     const now = sqlNow(settings.clock);
+    const answer = { ...ref, requestPath: path, fingerprint, ttlSeconds: settings.ttlSeconds, now };
     const point = async (at: EnginePoint) => settings.onPoint?.(at, { path, key, principalId: ctx.principalId });
+    const retryLater = () => inProgress(key, settings.retryAfterSeconds, ctx.responseHeaders);
 
-    const replay = (stored: StoredResponse) => {
-      if (stored.fingerprint !== fingerprint) throw keyReused(key, stored.requestPath);
+    /** The answer to give for a row someone already wrote under the key. */
+    const answerFrom = (row: KeyRow) => {
+      if (row.fingerprint !== fingerprint) throw keyReused(key, row.requestPath);
+      const stored: StoredResponse | null = completedAnswer(row);
+      if (!stored) throw retryLater(); // held by a phased request, or gone meanwhile
       ctx.responseHeaders.set(REPLAYED_HEADER, "true");
       counterFor(ctx.db).record(ref);
       return storedOutcome(stored);
@@ -97,80 +116,93 @@ export function idempotent(options: IdempotencyOptions = {}) {
 
     const likelyRetry = recentKeys.seen(ref.principalId, ref.key);
     if (settings.fastPath === true || (settings.fastPath === "auto" && likelyRetry)) {
-      const stored = await findCompletedKey(ctx.db.$client, ref, now);
-      if (stored) return replay(stored);
+      const row = await findKey(ctx.db, ref, now);
+      if (row && completedAnswer(row)) return answerFrom(row);
     }
 
-    const runHandler = (tx: Transaction) => next({ ctx: { tx, idempotencyKey: key as string | null } });
-    let outcome: Outcome<Awaited<ReturnType<typeof runHandler>>>;
+    const leave = slots.enter(ref);
+    if (!leave) throw waitersFull(key, settings.retryAfterSeconds, ctx.responseHeaders);
     try {
-      // BEGIN is not awaited alone: the claim below shares its round trip.
-      outcome = await pipelinedTransaction(ctx.db, async (tx, sql): Promise<typeof outcome> => {
-        const claimRequest = { ...ref, requestPath: path, fingerprint, now, ttlSeconds: settings.ttlSeconds };
-        // One round trip with BEGIN: claim the key (its wait bounded by lock_timeout) and set
-        // the savepoint business errors roll back to.
-        const [claim] = await Promise.all([
-          claimKey(sql, { ...claimRequest, lockTimeoutMs: settings.lockTimeoutMs }),
-          sql.unsafe("SAVEPOINT oncely_handler").simple().execute(),
+      /**
+       * Takes the key's lock, reads its row and sets the savepoint business errors roll back
+       * to, in one round trip: the read is its own statement behind the lock, so it sees what a
+       * previous holder committed. Returns the row that answers this request instead, or null
+       * when the key is ours to run.
+       */
+      const claim = async (tx: Executor): Promise<KeyRow | null> => {
+        // Sent in this order in one write: both reads go through the same prepared-statement
+        // path, so the lock reaches the connection first (a test watches the order).
+        const [locked, found, savepoint] = await Promise.allSettled([
+          lockKey(tx, ref, settings.lockTimeoutMs),
+          findKey(tx, ref, now),
+          query(tx, "SAVEPOINT oncely_handler"),
         ]);
-        if (!claim.claimed) {
-          // Not visible in the claim's snapshot means we waited for its first request: read it now.
-          const existing = claim.existing ?? (await readKey(sql, ref, now));
-          const takenOver = existing?.expired === true && (await takeOverExpiredKey(sql, claimRequest));
-          if (!takenOver) {
-            const current = existing?.expired ? await readKey(sql, ref, now) : existing;
-            if (current?.status === "completed" && current.responseStatus !== null && current.responseBody !== null) {
-              return {
-                kind: "replay",
-                stored: { ...current, responseStatus: current.responseStatus, responseBody: current.responseBody },
-              };
-            }
-            // Gone (swept) or held by a phased request: ask the client to come back.
-            return { kind: "refused", error: inProgress(key, settings.retryAfterSeconds, ctx.responseHeaders) };
-          }
-        }
+        // A lock that timed out also fails the statements behind it ("transaction aborted"):
+        // the lock's error is the one that says what happened.
+        for (const step of [locked, found, savepoint]) if (step.status === "rejected") throw step.reason;
+        const row = found.status === "fulfilled" ? found.value : null;
+        if (!row?.expired) return row;
+        await deleteExpiredKey(tx, ref, now); // an expired key counts as new
+        return null;
+      };
 
-        await point("claimed");
-        const result = await runHandler(tx);
-        if (result.ok) {
+      let outcome: Outcome<HandlerResult>;
+      try {
+        outcome = await ctx.db.transaction(async (tx: Transaction): Promise<Outcome<HandlerResult>> => {
+          const existing = await claim(tx as Executor);
+          if (existing) return { kind: "replay", row: existing };
+          await point("claimed");
+          const result = await runHandler(tx);
+          if (!result.ok) {
+            const error = storableError(result.error, settings.storableCodes);
+            if (!error) throw result.error; // unexpected: everything rolls back, the key stays free
+            // A business outcome: the handler's writes go, its answer is stored, while we still
+            // hold the key (a duplicate waiting on it then replays this answer).
+            // In turn, not pipelined: the rollback must reach PostgreSQL before the INSERT.
+            await query(tx as Executor, "ROLLBACK TO SAVEPOINT oncely_handler");
+            await insertAnswer(tx as Executor, {
+              ...answer,
+              responseStatus: getHTTPStatusCodeFromError(error),
+              responseBody: serializeError(error),
+            });
+            return { kind: "refused", error };
+          }
           await point("executed");
-          const stored = storeResponse(sql, {
-            ...ref,
+          // Not awaited here: the INSERT is dispatched now, so it reaches the connection before
+          // the COMMIT drizzle sends once this callback settles, and shares its round trip. It is
+          // awaited after the commit: had it failed, PostgreSQL turned the COMMIT into a ROLLBACK.
+          const stored = insertAnswer(tx as Executor, {
+            ...answer,
             responseStatus: 200,
             responseBody: serializeData(result.data),
           });
-          // Not awaited here: the UPDATE shares COMMIT's round trip. Awaited after the commit:
-          // if it failed, PostgreSQL turned the COMMIT into a ROLLBACK and we must say so.
           stored.catch(() => {});
           return { kind: "ran", result, stored };
+        });
+        if (outcome.kind === "ran") {
+          await outcome.stored;
+          await point("committed");
         }
-        const error = storableError(result.error, settings.storableCodes);
-        if (!error) throw result.error; // unexpected: everything rolls back, the key stays free
-        await Promise.all([
-          sql`ROLLBACK TO SAVEPOINT oncely_handler`.execute(),
-          storeResponse(sql, {
-            ...ref,
-            responseStatus: getHTTPStatusCodeFromError(error),
-            responseBody: serializeError(error),
-          }),
-        ]);
-        return { kind: "refused", error };
-      });
-      if (outcome.kind === "ran") {
-        await outcome.stored;
-        await point("committed");
+      } catch (error) {
+        if (!isKeyRowConflict(error)) throw error;
+        // Someone wrote the key's row between our read and our commit (a request that does not
+        // take our lock, e.g. a phased one): our writes rolled back, theirs answer.
+        const row = await findKey(ctx.db, ref, now);
+        outcome = row ? { kind: "replay", row } : { kind: "refused", error: retryLater() };
+      }
+
+      switch (outcome.kind) {
+        case "ran":
+          return outcome.result;
+        case "replay":
+          return answerFrom(outcome.row);
+        case "refused":
+          throw outcome.error;
       }
     } catch (error) {
       throw translateFailure(error, key, settings.retryAfterSeconds, ctx.responseHeaders);
-    }
-
-    switch (outcome.kind) {
-      case "ran":
-        return outcome.result;
-      case "replay":
-        return replay(outcome.stored);
-      case "refused":
-        throw outcome.error;
+    } finally {
+      leave();
     }
   });
 }

@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from "node:crypto";
-import { type Database, pipelinedTransaction, type Transaction } from "@oncely/db";
 import { initTRPC } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
-import { canonicalJson, fingerprintRequest } from "./fingerprint";
+import type { Executor, OncelyDatabase, SchemalessDatabase, TransactionOf } from "./database";
+import { canonicalJson, fingerprintedInput, fingerprintRequest } from "./fingerprint";
 import type { IdempotencyContext } from "./middleware";
 import { REPLAYED_HEADER } from "./middleware";
 import { type EnginePoint, type EnginePointInfo, type IdempotencyOptions, resolveOptions } from "./options";
@@ -25,12 +25,16 @@ import {
   readKeyHeader,
   translateFailure,
 } from "./refusals";
-import { findCompletedKey, type KeyRef, readKey, sqlNow } from "./store";
+import { findCompletedKey, findKey, type KeyRef, sqlNow } from "./store";
 import { serializeData, serializeError, storableError, storedOutcome } from "./storedAnswer";
 
 export const DEFAULT_LEASE_SECONDS = 30;
 
-export interface PhasedOptions extends Omit<IdempotencyOptions, "key" | "fastPath" | "lockTimeoutMs"> {
+export interface PhasedOptions
+  extends Omit<
+    IdempotencyOptions,
+    "key" | "fastPath" | "lockTimeoutMs" | "maxWaitersPerKey" | "maxWaitersPerPrincipal"
+  > {
   /** How long a worker holds a key between phases before a retry or the resumer may take over. Default 30 s. */
   leaseSeconds?: number;
 }
@@ -45,9 +49,9 @@ class LeaseLostError extends Error {
  * a retry (or the resumer) runs the handler again from the top, and phases that already
  * finished return their recorded result instead of running. Results must be plain JSON.
  */
-export class PhaseRunner {
+export class PhaseRunner<TDb extends OncelyDatabase = SchemalessDatabase> {
   constructor(
-    private readonly db: Database,
+    private readonly db: TDb,
     private readonly ref: KeyRef,
     private readonly lease: Lease,
     private readonly finished: Record<string, unknown>,
@@ -63,13 +67,13 @@ export class PhaseRunner {
    * A phase of database writes: `fn`'s writes and the recovery point commit in one
    * transaction, while the key row is locked and our lease checked.
    */
-  async atomic<T>(name: string, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  async atomic<T>(name: string, fn: (tx: TransactionOf<TDb>) => Promise<T>): Promise<T> {
     if (name in this.finished) return this.finished[name] as T;
-    const value = await pipelinedTransaction(this.db, async (tx, sql) => {
-      if (!(await holdLease(sql, { ...this.ref, ...this.lease }))) throw new LeaseLostError();
+    const value: T = await this.db.transaction(async (tx: TransactionOf<TDb>) => {
+      if (!(await holdLease(tx as Executor, { ...this.ref, ...this.lease }))) throw new LeaseLostError();
       const result = await fn(tx);
       const phaseState = canonicalJson({ ...this.finished, [name]: result ?? null });
-      await recordPhase(sql, { ...this.ref, ...this.lease, phase: name, phaseState });
+      await recordPhase(tx as Executor, { ...this.ref, ...this.lease, phase: name, phaseState });
       return result;
     });
     this.finished[name] = value ?? null;
@@ -85,11 +89,11 @@ export class PhaseRunner {
    */
   async external<T>(name: string, fn: (derivedKey: string) => Promise<T>): Promise<T> {
     if (name in this.finished) return this.finished[name] as T;
-    if (!(await holdLease(this.db.$client, { ...this.ref, ...this.lease }))) throw new LeaseLostError();
+    if (!(await holdLease(this.db, { ...this.ref, ...this.lease }))) throw new LeaseLostError();
     const value = await fn(deriveKey(this.ref, name));
     await this.point("phase-called", name);
     const phaseState = canonicalJson({ ...this.finished, [name]: value ?? null });
-    if (!(await recordPhase(this.db.$client, { ...this.ref, ...this.lease, phase: name, phaseState }))) {
+    if (!(await recordPhase(this.db, { ...this.ref, ...this.lease, phase: name, phaseState }))) {
       throw new LeaseLostError();
     }
     this.finished[name] = value ?? null;
@@ -117,19 +121,20 @@ export function deriveKey(ref: KeyRef, phase: string): string {
  *     return ctx.phases.atomic("record", (tx) => markPaid(tx, order, charge));
  *   })
  */
-export function idempotentPhased(options: PhasedOptions = {}) {
+export function idempotentPhased<TDb extends OncelyDatabase = SchemalessDatabase>(options: PhasedOptions = {}) {
   const settings = resolveOptions(options);
   const leaseSeconds = options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
-  const t = initTRPC.context<IdempotencyContext>().create();
+  const t = initTRPC.context<IdempotencyContext<TDb>>().create();
 
-  return t.procedure.use(async ({ ctx, path, input, type, next }) => {
+  return t.procedure.use(async ({ ctx, path, input: parsedInput, getRawInput, type, next }) => {
     assertMutation("idempotentPhased()", type, path);
     const key = readKeyHeader(ctx.headers);
     if (key === null) throw missingKey(path);
     if ((ctx.callsInRequest ?? 1) > 1) throw keyInBatch();
 
-    const sql = ctx.db.$client;
+    const sql: Executor = ctx.db;
     const ref: KeyRef = { principalId: ctx.principalId, key };
+    const input = await fingerprintedInput(parsedInput, getRawInput);
     const fingerprint = fingerprintRequest(path, input);
     const now = sqlNow(settings.clock);
     const lease: Lease = { leaseId: randomUUID(), leaseSeconds, now };
@@ -154,7 +159,7 @@ export function idempotentPhased(options: PhasedOptions = {}) {
       };
       let finished: Record<string, unknown> = {};
       if (!(await claimPhasedKey(sql, claim))) {
-        const row = await readKey(sql, ref, now);
+        const row = await findKey(sql, ref, now);
         if (row?.expired && (await restartExpiredKey(sql, claim))) {
           // An expired key counts as new.
         } else if (row?.status === "completed" && row.responseStatus !== null && row.responseBody !== null) {
@@ -172,7 +177,7 @@ export function idempotentPhased(options: PhasedOptions = {}) {
       }
       await point("claimed");
 
-      const phases = new PhaseRunner(ctx.db, ref, lease, finished, point);
+      const phases = new PhaseRunner<TDb>(ctx.db, ref, lease, finished, point);
       const complete = async (responseStatus: number, responseBody: string) => {
         const stored = await completePhasedKey(sql, {
           ...ref,

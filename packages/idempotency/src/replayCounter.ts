@@ -1,4 +1,5 @@
-import type { Sql } from "postgres";
+import type { Executor } from "./database";
+import { hasErrorCode } from "./postgresErrors";
 import { addReplays, type KeyRef } from "./store";
 
 /** How long replays are gathered before their counts are written. */
@@ -13,7 +14,7 @@ export class ReplayCounter {
   private timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
-    private readonly sql: Sql,
+    private readonly db: Executor,
     private readonly onError: (error: unknown) => void,
   ) {}
 
@@ -34,9 +35,9 @@ export class ReplayCounter {
     this.timer = null;
     const batch = [...this.pending.values()].map(({ ref, replays }) => ({ ...ref, replays }));
     this.pending.clear();
-    await addReplays(this.sql, batch).catch((error: { code?: string }) => {
+    await addReplays(this.db, batch).catch((error: unknown) => {
       // The pool was closed (shutdown): the counts are bookkeeping, not worth a complaint.
-      if (error?.code !== "CONNECTION_ENDED") this.onError(error);
+      if (!hasErrorCode(error, "CONNECTION_ENDED")) this.onError(error);
     });
   }
 }

@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import type { Sql } from "postgres";
+import type { Executor } from "./database";
 import { failAbandonedKey, findAbandonedKeys } from "./phasedStore";
 import { type SqlNow, sqlNow } from "./store";
 import { serializeError } from "./storedAnswer";
@@ -48,13 +48,13 @@ export interface ResumeReport {
  * run again through `invoke`, or, if it has been stuck longer than `giveUpAfterSeconds`,
  * completed with a stored 500 that every retry of it will get.
  */
-export async function resumeAbandonedKeys(sql: Sql, options: ResumeOptions): Promise<ResumeReport> {
+export async function resumeAbandonedKeys(db: Executor, options: ResumeOptions): Promise<ResumeReport> {
   const now: SqlNow = sqlNow(options.clock);
   const giveUpAfterSeconds = options.giveUpAfterSeconds ?? 24 * 60 * 60;
   const report: ResumeReport = { resumed: 0, failed: 0, errors: [] };
-  for (const abandoned of await findAbandonedKeys(sql, { limit: options.limit ?? 100, now })) {
+  for (const abandoned of await findAbandonedKeys(db, { limit: options.limit ?? 100, now })) {
     if (abandoned.ageSeconds > giveUpAfterSeconds) {
-      const failed = await failAbandonedKey(sql, { ...abandoned, responseStatus: 500, responseBody: ABANDONED, now });
+      const failed = await failAbandonedKey(db, { ...abandoned, responseStatus: 500, responseBody: ABANDONED, now });
       if (failed) report.failed++;
       continue;
     }

@@ -1,4 +1,6 @@
-import type { Sql } from "postgres";
+import { command, type Executor } from "./database";
+import { integerLiteral, nowExpression } from "./sqlText";
+import { KEY_TABLE } from "./store";
 
 export const DEFAULT_SWEEP_BATCH_SIZE = 1_000;
 
@@ -19,21 +21,23 @@ export interface SweepOptions {
  * (SKIP LOCKED) and picked up by a later sweep. Phased keys still in progress are kept
  * until they are finished or failed. Returns how many rows were deleted.
  */
-export async function sweepExpiredKeys(sql: Sql, options: SweepOptions = {}): Promise<number> {
+export async function sweepExpiredKeys(db: Executor, options: SweepOptions = {}): Promise<number> {
   const batchSize = options.batchSize ?? DEFAULT_SWEEP_BATCH_SIZE;
   const now = options.now?.toISOString() ?? null;
   let deleted = 0;
   for (let batch = 0; options.maxBatches === undefined || batch < options.maxBatches; batch++) {
-    const rows = await sql`
-      DELETE FROM idempotency_keys
-      WHERE ctid = ANY (ARRAY(
-        SELECT ctid FROM idempotency_keys
-        WHERE expires_at <= coalesce(${now}::timestamptz, now()) AND status = 'completed'
-        LIMIT ${batchSize}
-        FOR UPDATE SKIP LOCKED
-      ))`;
-    deleted += rows.count;
-    if (rows.count < batchSize) break;
+    const count = await command(
+      db,
+      `DELETE FROM ${KEY_TABLE}
+       WHERE ctid = ANY (ARRAY(
+         SELECT ctid FROM ${KEY_TABLE}
+         WHERE expires_at <= ${nowExpression(now)} AND status = 'completed'
+         LIMIT ${integerLiteral(batchSize)}
+         FOR UPDATE SKIP LOCKED
+       ))`,
+    );
+    deleted += count;
+    if (count < batchSize) break;
     if (options.pauseMs) await new Promise((r) => setTimeout(r, options.pauseMs));
   }
   return deleted;
@@ -44,7 +48,7 @@ export async function sweepExpiredKeys(sql: Sql, options: SweepOptions = {}): Pr
  * Sweeps never overlap; a failed sweep is reported and the next one runs on time.
  */
 export function startSweeper(
-  sql: Sql,
+  db: Executor,
   options: SweepOptions & {
     intervalMs?: number;
     onSweep?: (deleted: number) => void;
@@ -55,7 +59,7 @@ export function startSweeper(
   let running: Promise<void> | null = null;
   const timer = setInterval(() => {
     if (running) return;
-    running = sweepExpiredKeys(sql, options)
+    running = sweepExpiredKeys(db, options)
       .then((deleted) => options.onSweep?.(deleted), options.onError ?? (() => {}))
       .finally(() => {
         running = null;

@@ -1,5 +1,7 @@
 import { deepStrictEqual } from "node:assert/strict";
-import type { DbClient } from "@oncely/db";
+import { getTableName } from "drizzle-orm";
+import { type Executor, query } from "./database";
+import { idempotencyKeys } from "./schema";
 
 export interface AssertIdempotentOptions<T> {
   /** Sends the same logical request (same key, same input) once. */
@@ -34,20 +36,23 @@ export async function assertIdempotent<T>({ call, times = 5, snapshot }: AssertI
 }
 
 /** Columns that legitimately change on a replay: bookkeeping, not effects. */
-const REPLAY_BOOKKEEPING = new Set(["idempotency_keys.replay_count", "idempotency_keys.last_replayed_at"]);
+const KEY_TABLE_NAME = getTableName(idempotencyKeys);
+const REPLAY_BOOKKEEPING = new Set([`${KEY_TABLE_NAME}.replay_count`, `${KEY_TABLE_NAME}.last_replayed_at`]);
 
 /**
  * Every row of every table in the public schema, in a stable order, minus replay
  * bookkeeping columns: a snapshot for `assertIdempotent`.
  */
 export async function databaseSnapshot(
-  sql: DbClient["sql"],
+  db: Executor,
   options: { ignoreColumns?: string[] } = {},
 ): Promise<Record<string, unknown[]>> {
   const ignored = new Set([...REPLAY_BOOKKEEPING, ...(options.ignoreColumns ?? [])]);
-  const columns = await sql<{ table_name: string; column_name: string }[]>`
-    SELECT table_name, column_name FROM information_schema.columns
-    WHERE table_schema = 'public' ORDER BY table_name, ordinal_position`;
+  const columns = await query<{ table_name: string; column_name: string }>(
+    db,
+    `SELECT table_name, column_name FROM information_schema.columns
+     WHERE table_schema = 'public' ORDER BY table_name, ordinal_position`,
+  );
   const byTable = new Map<string, string[]>();
   for (const { table_name, column_name } of columns) {
     if (ignored.has(`${table_name}.${column_name}`)) continue;
@@ -58,7 +63,7 @@ export async function databaseSnapshot(
     const selected = cols.map((c) => `${quote(c)}::text`).join(", ");
     // Cast to text and sort on it: a stable order without knowing each table's key.
     const order = cols.map((_, i) => i + 1).join(", ");
-    snapshot[table] = await sql.unsafe(`SELECT ${selected} FROM ${quote(table)} ORDER BY ${order}`);
+    snapshot[table] = [...(await query(db, `SELECT ${selected} FROM ${quote(table)} ORDER BY ${order}`))];
   }
   return snapshot;
 }

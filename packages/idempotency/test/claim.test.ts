@@ -1,39 +1,52 @@
 import { randomUUID } from "node:crypto";
-import { seedDemo } from "@oncely/db";
-import { createTestDatabase, type TestDatabase } from "@oncely/db/testing";
+import { sql, TransactionRollbackError } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { claimKey } from "../src/store";
+import { findKey, insertAnswer, lockKey } from "../src/store";
+import { createEngineDatabase, type EngineDatabase } from "./engineDatabase";
 
-// The claim statement bounds its own wait with lock_timeout and puts the transaction's value
-// back in the same statement (no SET round trips): both halves are checked here directly.
+// The claim: the key's advisory lock, its wait bounded by lock_timeout inside the statement
+// (the transaction's own value is back afterwards), then the key's row read by a statement of
+// its own, so the read sees what the previous holder committed. Checked here directly.
 
-let database: TestDatabase;
-let principalId: string;
+let database: EngineDatabase;
+const principalId = "user_claim";
 beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedDemo(database.db);
-  const [alice] = await database.sql<{ id: string }[]>`SELECT id FROM principals WHERE name = 'alice'`;
-  principalId = alice?.id ?? "";
+  database = await createEngineDatabase();
 });
 afterAll(() => database.drop());
 
-const claim = (sql: Parameters<typeof claimKey>[0], key: string, lockTimeoutMs: number) =>
-  claimKey(sql, {
-    principalId,
-    key,
-    requestPath: "test.claim",
-    fingerprint: "0".repeat(64),
-    ttlSeconds: 60,
-    lockTimeoutMs,
-    now: null,
-  });
+const ref = (key: string) => ({ principalId, key });
 
-/** A connection holding `key` claimed in an open transaction, until it commits or rolls back. */
+/** A transaction holding `key`'s lock (with its answer written), until the test commits or rolls back. */
 async function holdKey(key: string) {
-  const holder = await database.sql.reserve();
-  await holder`BEGIN`;
-  expect(await claim(holder as never, key, 5_000)).toEqual({ claimed: true });
-  return holder;
+  let decide: (commit: boolean) => void = () => {};
+  const decision = new Promise<boolean>((resolve) => (decide = resolve));
+  let locked: () => void = () => {};
+  const holding = new Promise<void>((resolve) => (locked = resolve));
+  const finished = database.db
+    .transaction(async (tx) => {
+      await lockKey(tx, ref(key), 5_000);
+      await insertAnswer(tx, {
+        ...ref(key),
+        requestPath: "test.claim",
+        fingerprint: "0".repeat(64),
+        ttlSeconds: 60,
+        now: null,
+        responseStatus: 200,
+        responseBody: '{"first":true}',
+      });
+      locked();
+      if (!(await decision)) tx.rollback();
+    })
+    .catch((error: unknown) => {
+      if (!(error instanceof TransactionRollbackError)) throw error;
+    });
+  await holding;
+  const end = (commit: boolean) => {
+    decide(commit);
+    return finished;
+  };
+  return { commit: () => end(true), rollback: () => end(false) };
 }
 
 /** Resolves once some backend of this database is waiting on a lock (the claim that queued). */
@@ -47,12 +60,12 @@ async function someoneWaitsOnALock() {
   }
 }
 
-describe("claimKey", () => {
-  it("leaves the transaction's own lock_timeout in force after the claim", async () => {
-    const after = await database.sql.begin(async (tx) => {
-      await tx`SET LOCAL lock_timeout = '7s'`;
-      expect(await claim(tx, randomUUID(), 300)).toEqual({ claimed: true });
-      const [row] = await tx<{ lock_timeout: string }[]>`SHOW lock_timeout`;
+describe("the claim", () => {
+  it("leaves the transaction's own lock_timeout in force after taking the key's lock", async () => {
+    const after = await database.db.transaction(async (tx) => {
+      await tx.execute(sql`SET LOCAL lock_timeout = '7s'`);
+      await lockKey(tx, ref(randomUUID()), 300);
+      const [row] = await tx.execute<{ lock_timeout: string }>(sql`SHOW lock_timeout`);
       return row?.lock_timeout;
     });
     expect(after).toBe("7s");
@@ -63,28 +76,44 @@ describe("claimKey", () => {
     const holder = await holdKey(key);
     try {
       // The holder never finishes while we wait: only the bound can end the wait.
-      const waited = database.sql.begin((tx) => claim(tx, key, 200));
-      await expect(waited).rejects.toMatchObject({ code: "55P03" }); // lock_not_available
+      const waited = database.db.transaction((tx) => lockKey(tx, ref(key), 200));
+      // lock_not_available, raised by PostgreSQL (drizzle keeps it as the cause)
+      await expect(waited).rejects.toMatchObject({ cause: { code: "55P03" } });
     } finally {
-      await holder`ROLLBACK`;
-      holder.release();
+      await holder.rollback();
     }
   });
 
-  it("sees the winner's row after waiting for its commit: not claimed", async () => {
+  it("does not make another key wait", async () => {
+    const holder = await holdKey(randomUUID());
+    try {
+      await expect(database.db.transaction((tx) => lockKey(tx, ref(randomUUID()), 200))).resolves.toBeUndefined();
+    } finally {
+      await holder.rollback();
+    }
+  });
+
+  it("reads, behind the lock, the answer the holder committed while it waited", async () => {
     const key = randomUUID();
     const holder = await holdKey(key);
-    try {
-      const waited = database.sql.begin((tx) => claim(tx, key, 5_000));
-      await someoneWaitsOnALock(); // commit only once the second claim is queued behind ours
-      await holder`COMMIT`;
-      expect(await waited).toMatchObject({ claimed: false });
-    } finally {
-      holder.release();
-    }
-    const [row] = await database.sql<
-      { n: number }[]
-    >`SELECT count(*)::int AS n FROM idempotency_keys WHERE key = ${key}`;
-    expect(row?.n).toBe(1);
+    const waited = database.db.transaction(async (tx) => {
+      const [, row] = await Promise.all([lockKey(tx, ref(key), 5_000), findKey(tx, ref(key), null)]);
+      return row;
+    });
+    await someoneWaitsOnALock(); // commit only once the second claim is queued behind ours
+    await holder.commit();
+    expect(await waited).toMatchObject({ status: "completed", responseBody: '{"first":true}', expired: false });
+  });
+
+  it("reads no row when the holder rolled back: the key is free", async () => {
+    const key = randomUUID();
+    const holder = await holdKey(key);
+    const waited = database.db.transaction(async (tx) => {
+      const [, row] = await Promise.all([lockKey(tx, ref(key), 5_000), findKey(tx, ref(key), null)]);
+      return row;
+    });
+    await someoneWaitsOnALock();
+    await holder.rollback();
+    expect(await waited).toBeNull();
   });
 });

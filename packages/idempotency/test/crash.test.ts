@@ -1,27 +1,26 @@
 import { randomUUID } from "node:crypto";
-import { seedDemo } from "@oncely/db";
-import { createTestDatabase, type TestDatabase } from "@oncely/db/testing";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnginePoint } from "../src/index";
+import { createEngineDatabase, type EngineDatabase } from "./engineDatabase";
+import * as schema from "./fixtures/appSchema";
 import { spawnCrashServer } from "./fixtures/spawnCrashServer";
+import { PRINCIPALS } from "./harness";
 
 // Real processes: the server is SIGKILLed inside the transaction (or right after the
 // commit), PostgreSQL sees the connection die, and a retry on a fresh server must find
 // exactly one effect or none, never a stuck key.
 
-let database: TestDatabase;
-let principals: Record<string, string>;
+let database: EngineDatabase;
+const principals = PRINCIPALS;
 let accountId: string;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedDemo(database.db);
-  principals = Object.fromEntries(
-    (await database.sql<{ name: string; id: string }[]>`SELECT name, id FROM principals`).map((p) => [p.name, p.id]),
-  );
-  const [account] = await database.sql<{ id: string }[]>`
-    SELECT id FROM accounts WHERE principal_id = ${principals.alice ?? ""} AND kind = 'customer' LIMIT 1`;
+  database = await createEngineDatabase();
+  const [account] = await database.db
+    .insert(schema.accounts)
+    .values({ principalId: principals.alice, name: "alice's account" })
+    .returning({ id: schema.accounts.id });
   accountId = account?.id ?? "";
 });
 afterAll(() => database.drop());
@@ -40,7 +39,7 @@ const effectsOf = async (key: string) =>
   (await database.sql`SELECT count(*)::int AS n FROM orders WHERE description = ${key}`)[0]?.n as number;
 
 const keyRow = async (key: string) =>
-  (await database.sql`SELECT status, response_status FROM idempotency_keys WHERE key = ${key}`)[0];
+  (await database.sql`SELECT status, response_status FROM oncely_idempotency_keys WHERE key = ${key}`)[0];
 
 describe("a server killed inside the transaction", () => {
   it.each(["claimed", "executed", "committed"] as const)(

@@ -1,9 +1,13 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { seedDemo } from "@oncely/db";
-import { createTestDatabase } from "@oncely/db/testing";
 import type { IdempotencyOptions } from "../src/index";
+import { createEngineDatabase } from "./engineDatabase";
+import type { ConnectOptions } from "./fixtures/appDatabase";
+import * as schema from "./fixtures/appSchema";
 import { createTestHandler, type Faults, type TestRouterOptions } from "./fixtures/testRouter";
+
+/** The test app's principals: plain strings, as an app's user ids would be. */
+export const PRINCIPALS = { alice: "user_alice", bob: "user_bob" } as const;
 
 /**
  * A minimal router using the plugin, served over real HTTP on a fresh database: the
@@ -11,23 +15,21 @@ import { createTestHandler, type Faults, type TestRouterOptions } from "./fixtur
  */
 export async function startTestServer(
   options: IdempotencyOptions = {},
-  extra: Pick<TestRouterOptions, "phased" | "processorUrl"> = {},
+  extra: Pick<TestRouterOptions, "phased" | "processorUrl"> & Pick<ConnectOptions, "driver" | "debug" | "max"> = {},
 ) {
-  const database = await createTestDatabase();
-  await seedDemo(database.db);
+  const database = await createEngineDatabase({ driver: extra.driver, debug: extra.debug, max: extra.max });
   const faults: Faults = { throwAfterInsert: 0, holdMs: 0, killConnection: 0, lockAccount: false };
   let executions = 0;
 
-  const principals = Object.fromEntries(
-    (await database.sql<{ name: string; id: string }[]>`SELECT name, id FROM principals`).map((p) => [p.name, p.id]),
-  ) as { alice: string; bob: string };
-  const accounts = Object.fromEntries(
-    (
-      await database.sql<{ name: string; id: string }[]>`
-        SELECT p.name, min(a.id::text) AS id FROM accounts a JOIN principals p ON p.id = a.principal_id
-        WHERE a.kind = 'customer' GROUP BY p.name`
-    ).map((a) => [a.name, a.id]),
-  ) as { alice: string; bob: string };
+  const principals = PRINCIPALS;
+  const accounts = { alice: "", bob: "" };
+  for (const name of ["alice", "bob"] as const) {
+    const [account] = await database.db
+      .insert(schema.accounts)
+      .values({ principalId: principals[name], name: `${name}'s account` })
+      .returning({ id: schema.accounts.id });
+    accounts[name] = account?.id ?? "";
+  }
 
   const server = http.createServer(
     createTestHandler({
@@ -63,7 +65,7 @@ export async function startTestServer(
       callPath("createOrder", input, headers),
     callPath,
     url,
-    count: async (table: "orders" | "idempotency_keys") =>
+    count: async (table: "orders" | "oncely_idempotency_keys") =>
       (await database.sql.unsafe(`SELECT count(*)::int AS n FROM ${table}`))[0]?.n as number,
     close: async () => {
       server.closeAllConnections();

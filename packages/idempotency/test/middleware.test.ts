@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "./harness";
+import { fingerprintRequest } from "../src/index";
+import { PRINCIPALS, startTestServer, type TestServer } from "./harness";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -8,27 +9,31 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const input = (amount = 1000, outcome?: string) => ({ accountId: server.accounts.alice, amount, outcome });
+const input = (amount = 1000, outcome?: string, on: TestServer = server) => ({
+  accountId: on.accounts.alice,
+  amount,
+  outcome,
+});
 const withKey = (key: string) => ({ "idempotency-key": key });
 
 describe("atomicity: key, business writes and answer commit together", () => {
   it("leaves no order and no key when the handler throws after its insert, so the retry runs", async () => {
     const key = randomUUID();
     const orders = await server.count("orders");
-    const keys = await server.count("idempotency_keys");
+    const keys = await server.count("oncely_idempotency_keys");
     server.faults.throwAfterInsert = 1;
 
     const failed = await server.call(input(), withKey(key));
     expect(failed.status).toBe(500);
     expect(failed.body).not.toMatch(/"stack"|\.ts:\d/); // no stack trace leaks
     expect(await server.count("orders")).toBe(orders);
-    expect(await server.count("idempotency_keys")).toBe(keys);
+    expect(await server.count("oncely_idempotency_keys")).toBe(keys);
 
     const retried = await server.call(input(), withKey(key));
     expect(retried.status).toBe(200);
     expect(retried.headers.get("idempotent-replayed")).toBeNull();
     expect(await server.count("orders")).toBe(orders + 1);
-    expect(await server.count("idempotency_keys")).toBe(keys + 1);
+    expect(await server.count("oncely_idempotency_keys")).toBe(keys + 1);
   });
 
   it("stores a business error with its status and replays it byte for byte; its writes are rolled back", async () => {
@@ -48,42 +53,84 @@ describe("atomicity: key, business writes and answer commit together", () => {
     // The handler's insert before the error was rolled back to the savepoint...
     expect(await server.count("orders")).toBe(orders);
     // ...while the key row and its stored error committed.
-    const [row] = await server.database.sql`SELECT response_status FROM idempotency_keys WHERE key = ${key}`;
+    const [row] = await server.database.sql`SELECT response_status FROM oncely_idempotency_keys WHERE key = ${key}`;
     expect(row?.response_status).toBe(422);
+  });
+
+  it("sends the stored answer inside the transaction: on the same connection, before its COMMIT", async () => {
+    const sent: { connection: number; statement: string; parameters: unknown[] }[] = [];
+    const watched = await startTestServer(
+      {},
+      { debug: (connection, statement, parameters) => sent.push({ connection, statement, parameters }) },
+    );
+    try {
+      const key = randomUUID();
+      expect((await watched.call(input(1000, undefined, watched), withKey(key))).status).toBe(200);
+      const isAnswer = (s: (typeof sent)[number]) =>
+        s.statement.includes('insert into "oncely_idempotency_keys"') && s.parameters.includes(key);
+      const answer = sent.find(isAnswer);
+      expect(answer).toBeDefined();
+      const onConnection = sent.filter((s) => s.connection === answer?.connection);
+      const at = onConnection.findIndex(isAnswer);
+      // The transaction's statements in order: BEGIN, the key's lock, its row, the order, the answer, COMMIT.
+      const before = onConnection.slice(0, at);
+      const begin = before.map((s) => s.statement.trim().toLowerCase()).lastIndexOf("begin");
+      expect(begin).toBeGreaterThan(-1);
+      const inTransaction = before.slice(begin);
+      const lock = inTransaction.findIndex(
+        (s) => s.statement.includes("pg_advisory_xact_lock") && String(s.parameters).includes(key),
+      );
+      const read = inTransaction.findIndex(
+        (s) => s.statement.includes('from "oncely_idempotency_keys" AS k') && s.parameters.includes(key),
+      );
+      expect(lock).toBeGreaterThan(-1);
+      expect(read).toBeGreaterThan(lock); // the read comes after the lock, so it sees a holder's commit
+      expect(onConnection[at + 1]?.statement.trim().toLowerCase()).toBe("commit");
+      expect(await watched.count("oncely_idempotency_keys")).toBe(1);
+    } finally {
+      await watched.close();
+    }
   });
 
   it("does not store input validation errors: the key stays free", async () => {
     const key = randomUUID();
-    const keys = await server.count("idempotency_keys");
+    const keys = await server.count("oncely_idempotency_keys");
     const invalid = await server.call({ accountId: "nope", amount: 1 }, withKey(key));
     expect(invalid.status).toBe(400);
-    expect(await server.count("idempotency_keys")).toBe(keys);
+    expect(await server.count("oncely_idempotency_keys")).toBe(keys);
     const valid = await server.call(input(), withKey(key));
     expect(valid.status).toBe(200);
   });
 });
 
 describe("which failures are stored", () => {
+  // On the stock postgres.js a transaction whose connection dies crashes the process
+  // (porsager/postgres#1154): this case runs on the repo's patched driver (packages/idempotency/README.md).
   it("answers a lost database connection with 503 + Retry-After, stores nothing, and the retry runs", async () => {
-    const key = randomUUID();
-    const orders = await server.count("orders");
-    server.faults.killConnection = 1;
-    const failed = await server.call(input(), withKey(key));
-    expect(failed.status).toBe(503);
-    expect(failed.headers.get("retry-after")).toBe("2");
-    expect(failed.json.error.data.code).toBe("SERVICE_UNAVAILABLE");
-    expect(await server.count("orders")).toBe(orders);
-    const retried = await server.call(input(), withKey(key));
-    expect(retried.status).toBe(200);
-    expect(await server.count("orders")).toBe(orders + 1);
+    const patched = await startTestServer({ retryAfterSeconds: 2 }, { driver: "patched" });
+    try {
+      const key = randomUUID();
+      patched.faults.killConnection = 1;
+      const failed = await patched.call(input(1000, undefined, patched), withKey(key));
+      expect(failed.status).toBe(503);
+      expect(failed.headers.get("retry-after")).toBe("2");
+      expect(failed.json.error.data.code).toBe("SERVICE_UNAVAILABLE");
+      expect(await patched.count("orders")).toBe(0);
+      expect(await patched.count("oncely_idempotency_keys")).toBe(0);
+      const retried = await patched.call(input(1000, undefined, patched), withKey(key));
+      expect(retried.status).toBe(200);
+      expect(await patched.count("orders")).toBe(1);
+    } finally {
+      await patched.close();
+    }
   });
 
   it("does not store a tRPC error the procedure did not declare storable", async () => {
     const key = randomUUID();
-    const keys = await server.count("idempotency_keys");
+    const keys = await server.count("oncely_idempotency_keys");
     const missing = await server.call(input(1, "missing"), withKey(key));
     expect(missing.status).toBe(404);
-    expect(await server.count("idempotency_keys")).toBe(keys);
+    expect(await server.count("oncely_idempotency_keys")).toBe(keys);
   });
 
   it("stores and replays a tRPC error whose code the procedure declared storable", async () => {
@@ -107,6 +154,27 @@ describe("which failures are stored", () => {
     } finally {
       await declaring.close();
     }
+  });
+});
+
+describe("the plugin before .input() (on a base procedure)", () => {
+  it("fingerprints the raw input: other input is a 422, the same input replays, bad input stores nothing", async () => {
+    const key = randomUUID();
+    const runs = server.executions();
+    const call = (amount: unknown) =>
+      server.callPath("createOrderFromBase", { accountId: server.accounts.alice, amount }, withKey(key));
+    const keys = await server.count("oncely_idempotency_keys");
+    const invalid = await call("ten");
+    expect(invalid.status).toBe(400);
+    expect(await server.count("oncely_idempotency_keys")).toBe(keys); // the key stays free...
+    const first = await call(10); // ...so other (valid) input under it runs
+    const changed = await call(11);
+    const replay = await call(10);
+    expect(first.status).toBe(200);
+    expect(changed.status).toBe(422);
+    expect(replay.body).toBe(first.body);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(server.executions()).toBe(runs + 1);
   });
 });
 
@@ -152,6 +220,54 @@ describe("concurrent duplicates", () => {
   });
 });
 
+describe("a business error and a duplicate waiting on its key", () => {
+  it("the duplicate replays the stored error: one execution, no effect", async () => {
+    // The first execution declines; its writes roll back to the savepoint and the error is
+    // stored while it still holds the key, so the duplicate queued behind it never runs.
+    const patient = await startTestServer({ lockTimeoutMs: 10_000 });
+    try {
+      const key = randomUUID();
+      patient.faults.declineNext = 1;
+      patient.faults.holdMs = 200; // the duplicate queues on the key while the first runs
+      const first = patient.call(input(1000, undefined, patient), withKey(key));
+      await new Promise((r) => setTimeout(r, 50));
+      const duplicate = patient.call(input(1000, undefined, patient), withKey(key));
+      const answers = await Promise.all([first, duplicate]);
+      expect(answers.map((a) => a.status)).toEqual([422, 422]);
+      expect(answers[1]?.body).toBe(answers[0]?.body);
+      expect(answers[1]?.headers.get("idempotent-replayed")).toBe("true");
+      expect(patient.executions()).toBe(1);
+      expect(await patient.count("orders")).toBe(0);
+      const [row] = await patient.database.sql`SELECT response_status FROM oncely_idempotency_keys WHERE key = ${key}`;
+      expect(row?.response_status).toBe(422);
+    } finally {
+      await patient.close();
+    }
+  });
+});
+
+describe("a key row written by someone else while the handler ran", () => {
+  it("rolls this execution back and answers with that row", async () => {
+    const key = randomUUID();
+    const body = input(4242);
+    const orders = await server.count("orders");
+    server.faults.afterInsert = async () => {
+      server.faults.afterInsert = undefined;
+      // As a request that does not take the key's lock would (a phased one): straight in.
+      await server.database.sql`
+        INSERT INTO oncely_idempotency_keys (principal_id, key, request_path, fingerprint, status, response_status,
+                                             response_body, expires_at)
+        VALUES (${PRINCIPALS.alice}, ${key}, 'createOrder', ${fingerprintRequest("createOrder", { ...body, outcome: "ok" })},
+                'completed', 200, '{"written":"elsewhere"}', now() + interval '1 hour')`;
+    };
+    const answer = await server.call(body, withKey(key));
+    expect(answer.status).toBe(200);
+    expect(answer.json.result.data).toEqual({ written: "elsewhere" });
+    expect(answer.headers.get("idempotent-replayed")).toBe("true");
+    expect(await server.count("orders")).toBe(orders); // this execution's order rolled back
+  });
+});
+
 describe("the lock bound", () => {
   it("applies to the key only: a handler waiting longer on its own row lock still succeeds", async () => {
     const key = randomUUID();
@@ -177,7 +293,8 @@ describe("expiry", () => {
   it("treats an expired key as new: it runs again and the key row is replaced", async () => {
     const key = randomUUID();
     const first = await server.call(input(100), withKey(key));
-    await server.database.sql`UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = ${key}`;
+    await server.database
+      .sql`UPDATE oncely_idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = ${key}`;
     const orders = await server.count("orders");
 
     // Even other input is fine: the old request is forgotten.
@@ -187,7 +304,8 @@ describe("expiry", () => {
     expect(again.headers.get("idempotent-replayed")).toBeNull();
     expect(again.json.result.data.order.id).not.toBe(first.json.result.data.order.id);
     expect(await server.count("orders")).toBe(orders + 1);
-    const rows = await server.database.sql`SELECT expires_at > now() AS live FROM idempotency_keys WHERE key = ${key}`;
+    const rows = await server.database
+      .sql`SELECT expires_at > now() AS live FROM oncely_idempotency_keys WHERE key = ${key}`;
     expect(rows).toEqual([{ live: true }]);
   });
 });

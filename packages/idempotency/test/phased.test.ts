@@ -29,7 +29,7 @@ const keyRow = async (key: string) =>
   (
     await server.database.sql`
       SELECT status, recovery_point, response_status, locked_until > now() AS leased
-      FROM idempotency_keys WHERE key = ${key}`
+      FROM oncely_idempotency_keys WHERE key = ${key}`
   )[0];
 
 /** A server process that dies at `crashAt` during the first request with `key`, leaving its lease. */
@@ -60,7 +60,7 @@ const resume = () => {
     processorUrl: processor.url,
     phased: { leaseSeconds: LEASE_SECONDS },
   });
-  return resumeAbandonedKeys(server.database.sql, {
+  return resumeAbandonedKeys(server.database.db, {
     invoke: ({ principalId, key, input }) => caller(principalId, key).chargeCard(input as never),
   });
 };
@@ -144,7 +144,7 @@ describe("phased mode", () => {
     const key = randomUUID();
     await crashDuring(key, "phase-done:reserve");
     await waitForLeaseToLapse(key);
-    const report = await resumeAbandonedKeys(server.database.sql, {
+    const report = await resumeAbandonedKeys(server.database.db, {
       invoke: async () => {
         throw new Error("must not be called for a key past the limit");
       },

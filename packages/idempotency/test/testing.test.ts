@@ -17,7 +17,7 @@ describe("assertIdempotent", () => {
         const r = await server.call({ accountId: server.accounts.alice, amount: 321 }, { "idempotency-key": key });
         return { status: r.status, body: r.body };
       },
-      snapshot: () => databaseSnapshot(server.database.sql),
+      snapshot: () => databaseSnapshot(server.database.db),
     });
     expect(first.status).toBe(200);
   });
@@ -33,7 +33,7 @@ describe("assertIdempotent", () => {
           return { status: r.status, body: r.body };
         },
         times: 2,
-        snapshot: () => databaseSnapshot(server.database.sql),
+        snapshot: () => databaseSnapshot(server.database.db),
       }),
     ).rejects.toThrow(/answered differently/);
   });
@@ -54,10 +54,10 @@ describe("databaseSnapshot", () => {
   it("ignores replay bookkeeping but sees real rows", async () => {
     const key = randomUUID();
     await server.call({ accountId: server.accounts.alice, amount: 5 }, { "idempotency-key": key });
-    const before = await databaseSnapshot(server.database.sql);
-    await server.database.sql`UPDATE idempotency_keys SET replay_count = replay_count + 7 WHERE key = ${key}`;
-    expect(await databaseSnapshot(server.database.sql)).toEqual(before);
+    const before = await databaseSnapshot(server.database.db);
+    await server.database.sql`UPDATE oncely_idempotency_keys SET replay_count = replay_count + 7 WHERE key = ${key}`;
+    expect(await databaseSnapshot(server.database.db)).toEqual(before);
     await server.database.sql`UPDATE orders SET description = 'changed' WHERE amount = 5`;
-    expect(await databaseSnapshot(server.database.sql)).not.toEqual(before);
+    expect(await databaseSnapshot(server.database.db)).not.toEqual(before);
   });
 });

@@ -66,11 +66,11 @@ describe("postMovement", () => {
     ["an unsafe integer", [{ amount: -(2 ** 53) }, { amount: 2 ** 53 }], "non-zero integer"],
   ])("refuses %s input and writes nothing", async (_label, amounts, message) => {
     const accounts = [alice.checking, alice.savings];
-    const before = await databaseSnapshot(database.sql);
+    const before = await databaseSnapshot(database.db);
     const entries = amounts.map((e, i) => ({ accountId: accounts[i] ?? "", amount: e.amount }));
     await expect(post(move(entries))).rejects.toThrow(message);
     await expect(post(move(entries))).rejects.toBeInstanceOf(InvalidMovementError);
-    expect(await databaseSnapshot(database.sql)).toEqual(before);
+    expect(await databaseSnapshot(database.db)).toEqual(before);
   });
 
   it.each([
@@ -79,7 +79,7 @@ describe("postMovement", () => {
     ["two principals' accounts", () => [alice.checking, bobChecking], "one principal"],
   ])("refuses %s and writes nothing", async (_label, ids, message) => {
     const [from = "", to = ""] = ids();
-    const before = await databaseSnapshot(database.sql);
+    const before = await databaseSnapshot(database.db);
     await expect(
       post(
         move([
@@ -88,7 +88,7 @@ describe("postMovement", () => {
         ]),
       ),
     ).rejects.toThrow(message);
-    expect(await databaseSnapshot(database.sql)).toEqual(before);
+    expect(await databaseSnapshot(database.db)).toEqual(before);
   });
 
   it("refuses a currency other than the accounts'", async () => {
@@ -107,7 +107,7 @@ describe("postMovement", () => {
 
   it("raises insufficient_funds as a business error instead of going below zero", async () => {
     const savings = (await balances())[alice.savings] ?? 0;
-    const before = await databaseSnapshot(database.sql);
+    const before = await databaseSnapshot(database.db);
     const attempt = post(
       move([
         { accountId: alice.savings, amount: -(savings + 1) },
@@ -116,7 +116,7 @@ describe("postMovement", () => {
     );
     await expect(attempt).rejects.toBeInstanceOf(BusinessError);
     await expect(attempt).rejects.toMatchObject({ code: "insufficient_funds" });
-    expect(await databaseSnapshot(database.sql)).toEqual(before);
+    expect(await databaseSnapshot(database.db)).toEqual(before);
   });
 
   it("lets the equity account (allow_negative) go further below zero", async () => {

@@ -14,7 +14,7 @@ const listKeysInput = z
 export const idempotencyRouter = createRouter({
   list: authedProcedure.input(listKeysInput).query(async ({ ctx, input }) => {
     try {
-      return await listKeys(ctx.db.$client, ctx.principalId, input);
+      return await listKeys(ctx.db, ctx.principalId, input);
     } catch (error) {
       if (error instanceof IdempotencyError) throw error.toTRPCError();
       throw error;
@@ -22,7 +22,7 @@ export const idempotencyRouter = createRouter({
   }),
 
   get: authedProcedure.input(z.strictObject({ key: z.string().min(1).max(255) })).query(async ({ ctx, input }) => {
-    const key = await getKey(ctx.db.$client, ctx.principalId, input.key);
+    const key = await getKey(ctx.db, ctx.principalId, input.key);
     if (!key) throw apiError("idempotency_key_not_found", `No idempotency key ${JSON.stringify(input.key)}`);
     return key;
   }),
