@@ -70,9 +70,12 @@ beforeAll(async () => {
     "refunds.create": { paymentId: payment.id, amount: 1 },
     "refunds.list": { limit: 5 },
     "transfers.create": { fromAccountId: alice.checking, toAccountId: alice.savings, amount: 1, currency: "USD" },
+    "transfers.get": { transferId: randomUUID() },
+    "transfers.list": { limit: 5 },
     "idempotency.list": { limit: 5 },
     "idempotency.get": { key: "some-key" },
     "ledger.recent": { limit: 5 },
+    "ledger.list": { limit: 5 },
     "chaos.get": undefined,
     "chaos.set": { failBeforeCommit: 0, dropResponses: 0, latencyMs: 0 },
   };
