@@ -93,27 +93,28 @@ describe("the claim", () => {
     }
   });
 
-  it("reads, behind the lock, the answer the holder committed while it waited", async () => {
+  /** A second claim queued behind a holder of `key`, which then ends as told: what that claim reads. */
+  async function claimBehindHolder(ending: "commit" | "rollback") {
     const key = randomUUID();
     const holder = await holdKey(key);
     const waited = database.db.transaction(async (tx) => {
       const [, row] = await Promise.all([lockKey(tx, ref(key), 5_000), findKey(tx, ref(key), null)]);
       return row;
     });
-    await someoneWaitsOnALock(); // commit only once the second claim is queued behind ours
-    await holder.commit();
-    expect(await waited).toMatchObject({ status: "completed", responseBody: '{"first":true}', expired: false });
+    await someoneWaitsOnALock(); // end the holder only once the second claim is queued behind it
+    await holder[ending]();
+    return waited;
+  }
+
+  it("reads, behind the lock, the answer the holder committed while it waited", async () => {
+    expect(await claimBehindHolder("commit")).toMatchObject({
+      status: "completed",
+      responseBody: '{"first":true}',
+      expired: false,
+    });
   });
 
   it("reads no row when the holder rolled back: the key is free", async () => {
-    const key = randomUUID();
-    const holder = await holdKey(key);
-    const waited = database.db.transaction(async (tx) => {
-      const [, row] = await Promise.all([lockKey(tx, ref(key), 5_000), findKey(tx, ref(key), null)]);
-      return row;
-    });
-    await someoneWaitsOnALock();
-    await holder.rollback();
-    expect(await waited).toBeNull();
+    expect(await claimBehindHolder("rollback")).toBeNull();
   });
 });

@@ -51,14 +51,7 @@ beforeAll(async () => {
 
   adminUrl = inject("oncelyPostgresUrl");
   database = `tip_jar_${randomBytes(6).toString("hex")}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`CREATE DATABASE ${database}`);
-  } finally {
-    await admin.end({ timeout: 5 });
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${database}`;
+  const url = await createDatabase(database);
   await run(process.execPath, ["dist/migrate.js"], app, { DATABASE_URL: url.toString() });
   sql = postgres(url.toString(), { max: 2, onnotice: () => {} });
 
@@ -82,12 +75,28 @@ beforeAll(async () => {
 afterAll(async () => {
   server?.kill("SIGKILL");
   await sql?.end({ timeout: 5 });
-  if (database) {
-    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).finally(() => admin.end({ timeout: 5 }));
-  }
+  if (database) await dropDatabase(database);
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
+
+/** A new database on the run's PostgreSQL (the repo's test setup), and its URL. */
+async function createDatabase(name: string): Promise<URL> {
+  await adminStatement(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url;
+}
+
+const dropDatabase = (name: string) => adminStatement(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+
+async function adminStatement(statement: string): Promise<void> {
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(statement);
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+}
 
 /**
  * Copies examples/<name> out of the workspace, points its @oncely/* dependencies at the
@@ -318,14 +327,7 @@ describe("a typed client of a running Oncely API (@oncely/sdk/api)", () => {
   beforeAll(async () => {
     client = await installExample("api-client");
     apiDatabase = `api_client_${randomBytes(6).toString("hex")}`;
-    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-    try {
-      await admin.unsafe(`CREATE DATABASE ${apiDatabase}`);
-    } finally {
-      await admin.end({ timeout: 5 });
-    }
-    const url = new URL(adminUrl);
-    url.pathname = `/${apiDatabase}`;
+    const url = await createDatabase(apiDatabase);
     // The real API process, built, on a database of its own; demo mode seeds sk_test_alice.
     api = await spawnServer({ DATABASE_URL: url.toString(), ONCELY_DEMO: "1" });
     apiSql = postgres(url.toString(), { max: 1, onnotice: () => {} });
