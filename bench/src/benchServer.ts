@@ -6,12 +6,12 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { postMovement } from "@oncely/api";
-import { and, createDbClient, eq, inArray, type Queryable, schema, type Transaction } from "@oncely/db";
+import { and, createDbClient, eq, inArray, type Queryable, schema, sql, type Transaction } from "@oncely/db";
 import { type IdempotencyOptions, idempotent } from "@oncely/idempotency";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { z } from "zod";
-import { claim, insertKeyRowWithAnswer, savepoint, storeAnswer, throughDrizzle, withCommit } from "./engineStatements";
+import { claim, storeAnswer, withCommit } from "./engineStatements";
 
 const url = process.env.DATABASE_URL;
 const principalId = process.env.BENCH_PRINCIPAL_ID;
@@ -85,37 +85,26 @@ const withKey = (options: IdempotencyOptions) =>
  * The plain order handler plus some of the statements the middleware adds, without the
  * middleware: how much of the cost each statement is (bench/src/statements.ts).
  */
-const withEngineStatements = (statements: {
-  claim: boolean;
-  savepoint: boolean;
-  storeAnswer: boolean;
-  /** Instead of all three: only the key row, answer included, INSERTed with COMMIT. */
-  rowAtCommit?: boolean;
-}) =>
+const withEngineStatements = (statements: { claim?: boolean; savepoint?: boolean; row?: boolean }) =>
   t.procedure.input(input).mutation(({ ctx, input }) =>
     ctx.db.transaction(async (tx) => {
-      const sql = throughDrizzle(tx);
       const ref = { principalId: ctx.principalId, key: ctx.headers.get("idempotency-key") ?? "" };
-      await Promise.all([statements.claim && claim(sql, ref, "statements"), statements.savepoint && savepoint(sql)]);
+      await Promise.all([
+        statements.claim && claim(tx, ref),
+        statements.savepoint && tx.execute(sql.raw("SAVEPOINT oncely_handler")),
+      ]);
       const order = await createOrder(tx, input);
-      const body = JSON.stringify(order);
-      if (statements.rowAtCommit) withCommit(insertKeyRowWithAnswer(sql, ref, "statements", body));
-      if (statements.storeAnswer) withCommit(storeAnswer(sql, ref, body));
+      if (statements.row) withCommit(storeAnswer(tx, ref, "statements", JSON.stringify(order)));
       return order;
     }),
   );
 
 const router = t.router({
-  statementsRowAtCommit: withEngineStatements({
-    claim: false,
-    savepoint: false,
-    storeAnswer: false,
-    rowAtCommit: true,
-  }),
-  statementsSavepoint: withEngineStatements({ claim: false, savepoint: true, storeAnswer: false }),
-  statementsClaim: withEngineStatements({ claim: true, savepoint: false, storeAnswer: false }),
-  statementsClaimSavepoint: withEngineStatements({ claim: true, savepoint: true, storeAnswer: false }),
-  statementsAll: withEngineStatements({ claim: true, savepoint: true, storeAnswer: true }),
+  // The floor of any key store kept in the business transaction: the key row with its answer alone.
+  statementsRow: withEngineStatements({ row: true }),
+  statementsSavepoint: withEngineStatements({ savepoint: true }),
+  statementsClaim: withEngineStatements({ claim: true }),
+  statementsAll: withEngineStatements({ claim: true, row: true }),
   plain: t.procedure.input(input).mutation(({ ctx, input }) => ctx.db.transaction((tx) => createOrder(tx, input))),
   idempotent: withKey({}),
   idempotentAlwaysFastPath: withKey({ fastPath: true }),

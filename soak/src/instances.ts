@@ -4,6 +4,8 @@ import path from "node:path";
 import { REPO_ROOT } from "./options";
 
 const SERVER_DIR = path.join(REPO_ROOT, "apps", "server");
+/** The built server (`pnpm soak` builds it first), run as `pnpm start` runs it. */
+const SERVER_MAIN = path.join(SERVER_DIR, "dist", "bin", "main.js");
 const START_TIMEOUT_MS = 90_000;
 const LISTENING = /Oncely API listening on (http:\/\/\S+)\/trpc/;
 
@@ -16,7 +18,7 @@ export interface ProcessWatcher {
 }
 
 /**
- * One apps/server process, started as `pnpm start` would (`node --import tsx src/main.ts`),
+ * One apps/server process, started from its build as `pnpm start` does (`node dist/bin/main.js`),
  * on a port of its own (PORT=0), against the soak's PostgreSQL. It can be killed with
  * SIGKILL, mid-request, and started again: every start is a new process on a new port.
  * Each process leads a process group of its own (detached), and signals go to the group:
@@ -54,12 +56,15 @@ export class ServerInstance {
   /** Starts a new process and resolves once it listens. */
   async start(): Promise<void> {
     if (this.state !== "down") throw new Error(`${this.name} is ${this.state}`);
+    if (!fs.existsSync(SERVER_MAIN)) {
+      throw new Error(`${SERVER_MAIN} is missing: build apps/server first (\`pnpm soak\` from the repo root does)`);
+    }
     this.state = "starting";
     this.crashed = false;
     this.expectingExit = false;
     this.generation++;
     const log = fs.createWriteStream(path.join(this.logDir, `${this.name}.${this.generation}.log`));
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    const child = spawn(process.execPath, ["--enable-source-maps", SERVER_MAIN], {
       cwd: SERVER_DIR,
       env: { ...process.env, ...this.env, PORT: "0", HOST: "127.0.0.1", ONCELY_DEMO: "1" },
       stdio: ["ignore", "pipe", "pipe"],

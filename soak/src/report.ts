@@ -256,7 +256,7 @@ Refusals (deterministic business outcomes, stored under their key): ${
 ## How it works
 
 \`pnpm soak\` (soak/) starts an embedded PostgreSQL in a temporary directory, ${run.options.instances}
-apps/server processes on it (\`node --import tsx src/main.ts\`, \`PORT=0\`, \`ONCELY_DEMO=1\`), and a
+apps/server processes on it (\`node dist/bin/main.js\`, \`PORT=0\`, \`ONCELY_DEMO=1\`), and a
 round-robin balancer on loopback that resets ${pct(run.options.faults.reset)} of connections before
 forwarding, drops ${pct(run.options.faults.drop)} of answers after the server sent them, and delays
 ${pct(run.options.faults.delay)}. ${run.options.clients} \`@oncely/sdk\` clients (alice and bob) send

@@ -8,6 +8,8 @@ export type ApiErrorCode =
   | "order_not_found"
   | "payment_not_found"
   | "refund_not_found"
+  | "transfer_not_found"
+  | "ledger_entry_not_found"
   | "currency_mismatch"
   | "account_not_chargeable"
   | "merchant_account_missing"
@@ -24,6 +26,8 @@ const TRPC_CODE_BY_ERROR = {
   order_not_found: "NOT_FOUND",
   payment_not_found: "NOT_FOUND",
   refund_not_found: "NOT_FOUND",
+  transfer_not_found: "NOT_FOUND",
+  ledger_entry_not_found: "NOT_FOUND",
   currency_mismatch: "BAD_REQUEST",
   account_not_chargeable: "BAD_REQUEST",
   merchant_account_missing: "UNPROCESSABLE_CONTENT",

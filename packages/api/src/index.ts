@@ -27,11 +27,20 @@ export {
   createNodeHandler,
   DEFAULT_MAX_BATCH_SIZE,
   MAX_BODY_BYTES,
+  type NodeHandlerOptions,
 } from "./http/handlers";
+export {
+  CALL_OUTCOMES,
+  type CallOutcome,
+  type ObservedCall,
+  type ObservedRequest,
+  type RequestObserver,
+} from "./http/observe";
 export { createDatabaseMailSink, type MailMessage, type MailSink } from "./jobs/mailSink";
 export {
-  type DeliveryOutcome,
-  deliverNextMessage,
+  DEFAULT_OUTBOX_BATCH_SIZE,
+  type DeliveryCounts,
+  deliverDueMessages,
   drainOutbox,
   type OutboxWorkerOptions,
   type RunningOutboxWorker,

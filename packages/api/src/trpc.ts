@@ -1,5 +1,5 @@
 import type { Database } from "@oncely/db";
-import { idempotent, oncelyCodeOf } from "@oncely/idempotency";
+import { type EnginePoint, type EnginePointInfo, idempotent, oncelyCodeOf } from "@oncely/idempotency";
 import { initTRPC, type TRPCError } from "@trpc/server";
 import { z } from "zod";
 import {
@@ -8,9 +8,10 @@ import {
   isTransientDatabaseFailure,
   withinDeadline,
 } from "./databaseAway";
-import { ChaosError, chaosPoint, REQUEST_ID_HEADER, withChaos } from "./demo/chaos";
+import { ChaosError, chaosAvailable, chaosPoint, REQUEST_ID_HEADER, withChaos } from "./demo/chaos";
 import { ApiError, apiError } from "./errors";
 import type { PrincipalResolver } from "./http/auth";
+import { notePoint } from "./http/requestScope";
 
 export interface CreateContextOptions {
   db: Database;
@@ -56,7 +57,8 @@ const t = initTRPC.context<Context>().create({
   },
 });
 
-function errorCode(error: TRPCError): string | undefined {
+/** The `oncelyCode` an error is sent with (also what request logs and metrics go by). */
+export function errorCode(error: TRPCError): string | undefined {
   if (error.cause instanceof ApiError || error.cause instanceof ChaosError) return error.cause.code;
   if (error.cause instanceof z.ZodError) return "invalid_input";
   return oncelyCodeOf(error);
@@ -99,29 +101,44 @@ const answerWhenDatabaseAway = t.middleware(async ({ ctx, next }) => {
 export const publicProcedure = t.procedure.use(answerWhenDatabaseAway);
 
 /**
- * Requires `Authorization: Bearer <api key>`; adds `principalId` to the context. Then the demo's
- * chaos layer (src/chaos.ts), which does nothing unless ONCELY_DEMO=1 and the principal set faults.
+ * Demo mode is decided once, when the API is loaded: ONCELY_DEMO=1 in the process's
+ * environment (apps/server's env.ts sets it from its defaults before loading the API). Outside
+ * demo mode the chaos layer (demo/chaos.ts) is not in the procedure chain at all.
  */
-export const authedProcedure = publicProcedure
-  .use(async ({ ctx, next }) => {
-    const principalId = await ctx.resolvePrincipal(ctx.headers.get("authorization"));
-    if (!principalId) {
-      throw apiError("unauthenticated", "Send a valid API key as `Authorization: Bearer <key>`");
+const demoMode = chaosAvailable();
+
+/** Requires `Authorization: Bearer <api key>`; adds `principalId` to the context. */
+const authenticated = publicProcedure.use(async ({ ctx, next }) => {
+  const principalId = await ctx.resolvePrincipal(ctx.headers.get("authorization"));
+  if (!principalId) {
+    throw apiError("unauthenticated", "Send a valid API key as `Authorization: Bearer <key>`");
+  }
+  return next({ ctx: { principalId } });
+});
+
+/** Authenticated, then (in demo mode only) the chaos layer's faults for that principal. */
+export const authedProcedure = demoMode
+  ? authenticated.use(({ ctx, path, type, next }) =>
+      withChaos(
+        {
+          principalId: ctx.principalId,
+          path,
+          type,
+          requestId: ctx.headers.get(REQUEST_ID_HEADER),
+          responseHeaders: ctx.responseHeaders,
+        },
+        next,
+      ),
+    )
+  : authenticated;
+
+/** The engine's points: timings for request logs and metrics, then (demo mode) the faults. */
+const enginePoint = demoMode
+  ? async (point: EnginePoint, info: EnginePointInfo) => {
+      notePoint(point);
+      await chaosPoint(point, info);
     }
-    return next({ ctx: { principalId } });
-  })
-  .use(({ ctx, path, type, next }) =>
-    withChaos(
-      {
-        principalId: ctx.principalId,
-        path,
-        type,
-        requestId: ctx.headers.get(REQUEST_ID_HEADER),
-        responseHeaders: ctx.responseHeaders,
-      },
-      next,
-    ),
-  );
+  : notePoint;
 
 /**
  * The idempotency plugin: concatenate after `.input()`, so it fingerprints parsed input and
@@ -129,7 +146,7 @@ export const authedProcedure = publicProcedure
  */
 export const idempotency = idempotent<Database>({
   onBackgroundError: (error) => console.error("idempotency bookkeeping failed", error),
-  onPoint: chaosPoint,
+  onPoint: enginePoint,
 });
 
 /**
@@ -140,5 +157,5 @@ export const idempotency = idempotent<Database>({
 export const optionalIdempotency = idempotent<Database>({
   key: "optional",
   onBackgroundError: (error) => console.error("idempotency bookkeeping failed", error),
-  onPoint: chaosPoint,
+  onPoint: enginePoint,
 });

@@ -58,9 +58,18 @@ beforeAll(async () => {
   const unpaid = await createOrder(api, { accountId: alice.checking, amount: 500 });
   const cancellable = await createOrder(api, { accountId: alice.checking, amount: 600 });
   const payment = await createPayment(api, { accountId: alice.checking, amount: 700 });
-  // A real cursor of the key inspector, so hostile text can be put into one that works.
+  const transfer = (
+    await api.mutate(
+      "transfers.create",
+      { fromAccountId: alice.checking, toAccountId: alice.savings, amount: 1, currency: "USD" },
+      { idempotencyKey: randomUUID() },
+    )
+  ).json.result.data;
+  // Real cursors, so hostile text can be put into ones that work.
   const keys = await api.query("idempotency.list", { limit: 1 });
   const keyCursor = keys.json.result.data.nextCursor as string;
+  const entries = await api.query("ledger.list", { limit: 1 });
+  const ledgerCursor = entries.json.result.data.nextCursor as string;
   validInput = {
     "accounts.list": undefined,
     "accounts.get": { accountId: alice.checking },
@@ -75,9 +84,12 @@ beforeAll(async () => {
     "refunds.create": { paymentId: payment.id, amount: 1 },
     "refunds.list": { paymentId: payment.id, limit: 5 },
     "transfers.create": { fromAccountId: alice.checking, toAccountId: alice.savings, amount: 1, currency: "USD" },
+    "transfers.get": { transferId: transfer.id },
+    "transfers.list": { accountId: alice.checking, limit: 5, cursor: transfer.id },
     "idempotency.list": { limit: 5, cursor: keyCursor },
     "idempotency.get": { key: "some-key" },
     "ledger.recent": { limit: 5, accountId: alice.checking },
+    "ledger.list": { limit: 5, accountId: alice.checking, cursor: ledgerCursor },
     "chaos.get": undefined,
     "chaos.set": { failBeforeCommit: 0, dropResponses: 0, latencyMs: 0 },
   };

@@ -1,3 +1,5 @@
+import { KEY_TABLE_PRIMARY_KEY } from "./schema";
+
 /** The error and its causes (drizzle wraps driver errors in DrizzleQueryError.cause). */
 function* causeChain(error: unknown): Generator<{ code?: unknown }> {
   for (let e: unknown = error, depth = 0; e && typeof e === "object" && depth < 5; depth++) {
@@ -19,6 +21,16 @@ export function hasErrorCode(error: unknown, code: string): boolean {
   for (const e of causeChain(error)) if (e.code === code) return true;
   return false;
 }
+
+/** A unique violation of the key table's primary key: the key's row was written by someone else first. */
+export function isKeyRowConflict(error: unknown): boolean {
+  for (const e of causeChain(error) as Iterable<{ code?: unknown; constraint_name?: unknown }>) {
+    if (e.code === UNIQUE_VIOLATION && e.constraint_name === KEY_TABLE_PRIMARY_KEY) return true;
+  }
+  return false;
+}
+
+const UNIQUE_VIOLATION = "23505";
 
 /** lock_timeout expired while a duplicate waited for the first request's row lock. */
 export const LOCK_NOT_AVAILABLE = "55P03";

@@ -1,13 +1,16 @@
 import type { IncomingHttpHeaders, RequestListener } from "node:http";
 import type { Database } from "@oncely/db";
 import { oncelyResponseMeta } from "@oncely/idempotency";
+import type { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { TRPCRequestInfo } from "@trpc/server/http";
 import { appRouter } from "../root";
 import { createContext } from "../trpc";
-import { createPrincipalResolver } from "./auth";
+import { createPrincipalResolver, type PrincipalResolver } from "./auth";
 import { limitRequestBody } from "./bodyLimit";
+import { observeRequest, type RequestObserver } from "./observe";
+import { noteError, notePrincipal } from "./requestScope";
 
 /** Largest request body accepted (bytes); larger is a 413 before any work. */
 export const MAX_BODY_BYTES = 100 * 1024;
@@ -29,8 +32,23 @@ export interface ApiHandlerOptions {
   onError?: (error: { path: string | undefined; code: string; error: Error }) => void;
 }
 
+export interface NodeHandlerOptions extends ApiHandlerOptions {
+  /** Where the API is mounted. Default "/trpc/". */
+  basePath?: string;
+  /**
+   * Called once per request after its answer is sent: procedure(s), outcome, status, timings,
+   * principal, idempotency key, replayed, X-Request-Id (observe.ts). For logs and metrics.
+   */
+  onRequest?: RequestObserver;
+}
+
 function shared(options: ApiHandlerOptions) {
-  const resolvePrincipal = createPrincipalResolver(options.db);
+  const resolve = createPrincipalResolver(options.db);
+  const resolvePrincipal: PrincipalResolver = async (authorization) => {
+    const principalId = await resolve(authorization);
+    notePrincipal(principalId);
+    return principalId;
+  };
   return {
     router: appRouter,
     // Sends what procedures put in ctx.responseHeaders (Idempotent-Replayed, Retry-After).
@@ -44,20 +62,26 @@ function shared(options: ApiHandlerOptions) {
         callsInRequest: info.calls.length,
         requestTimeoutMs: options.requestTimeoutMs,
       }),
-    onError: ({ path, error }: { path: string | undefined; error: Error & { code: string } }) =>
-      options.onError?.({ path, code: error.code, error }),
+    onError: ({ path, error }: { path: string | undefined; error: TRPCError }) => {
+      noteError(path, error);
+      options.onError?.({ path, code: error.code, error });
+    },
   };
 }
 
 /** Node `http` request listener serving the AppRouter (the standalone adapter). */
-export function createNodeHandler(options: ApiHandlerOptions & { basePath?: string }): RequestListener {
+export function createNodeHandler(options: NodeHandlerOptions): RequestListener {
   const { context, ...rest } = shared(options);
-  return createHTTPHandler({
+  const basePath = options.basePath ?? "/trpc/";
+  const handler = createHTTPHandler({
     ...rest,
-    basePath: options.basePath ?? "/trpc/",
+    basePath,
     maxBodySize: MAX_BODY_BYTES,
     createContext: ({ req, info }) => context(toWebHeaders(req.headers), info),
   });
+  const { onRequest } = options;
+  if (!onRequest) return handler;
+  return (req, res) => observeRequest(req, res, basePath, onRequest, () => handler(req, res));
 }
 
 /**
