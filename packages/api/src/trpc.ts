@@ -1,13 +1,14 @@
 import type { Database } from "@oncely/db";
-import { type EnginePoint, type EnginePointInfo, idempotent, oncelyCodeOf } from "@oncely/idempotency";
+import {
+  type EnginePoint,
+  type EnginePointInfo,
+  idempotent,
+  isTransientDatabaseFailure,
+  oncelyCodeOf,
+} from "@oncely/idempotency";
 import { initTRPC, type TRPCError } from "@trpc/server";
 import { z } from "zod";
-import {
-  DATABASE_RETRY_AFTER_SECONDS,
-  DEFAULT_REQUEST_TIMEOUT_MS,
-  isTransientDatabaseFailure,
-  withinDeadline,
-} from "./databaseAway";
+import { DATABASE_RETRY_AFTER_SECONDS, DEFAULT_REQUEST_TIMEOUT_MS, withinDeadline } from "./databaseAway";
 import { ChaosError, chaosAvailable, chaosPoint, REQUEST_ID_HEADER, withChaos } from "./demo/chaos";
 import { ApiError, apiError } from "./errors";
 import type { PrincipalResolver } from "./http/auth";
