@@ -1,6 +1,6 @@
 // `pnpm --filter @oncely/web start` (or `dev` with --dev): open PostgreSQL (DATABASE_URL, or
-// the embedded cluster in <repo>/.data/postgres), seed the demo principals when
-// ONCELY_DEMO=1, then run Next with DATABASE_URL and the session secret set (the demo makes
+// the embedded cluster in <repo>/.data/postgres), seed the demo principals in demo mode (on by
+// default only with the embedded cluster: server/demoMode.ts), then run Next with DATABASE_URL and the session secret set (the demo makes
 // one at first start and keeps it in .data). Ctrl-C stops Next, then the database.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -11,13 +11,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createDbClient, seedDemo } from "@oncely/db";
 import { type OpenedDatabase, openDatabase } from "@oncely/db/setup";
+import { demoModeFrom } from "../server/demoMode";
 import { parseEnv } from "../server/env";
 
 const APP_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dev = process.argv.includes("--dev");
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? "127.0.0.1";
-const demo = process.env.ONCELY_DEMO === "1";
+const demo = demoModeFrom(process.env);
 const sessionSecret = process.env.ONCELY_SESSION_SECRET ?? (demo ? demoSessionSecret() : undefined);
 
 if (!Number.isInteger(port) || port < 0 || port > 65_535) fail(`PORT must be a port number, got ${process.env.PORT}`);
@@ -28,7 +29,7 @@ if (!dev && !existsSync(path.join(APP_DIR, ".next", "BUILD_ID"))) {
 // The check the Next process makes on its first request, made before anything starts.
 try {
   const url = process.env.DATABASE_URL ?? "postgres://embedded";
-  parseEnv({ ...process.env, DATABASE_URL: url, ONCELY_SESSION_SECRET: sessionSecret });
+  parseEnv({ ...process.env, DATABASE_URL: url, ONCELY_DEMO: demo ? "1" : "0", ONCELY_SESSION_SECRET: sessionSecret });
 } catch (error) {
   fail(error instanceof Error ? error.message : String(error));
 }
@@ -42,7 +43,12 @@ try {
 
 let exitCode: number;
 try {
-  const nextEnv = { ...process.env, DATABASE_URL: database.url, ONCELY_SESSION_SECRET: sessionSecret };
+  const nextEnv = {
+    ...process.env,
+    DATABASE_URL: database.url,
+    ONCELY_DEMO: demo ? "1" : "0",
+    ONCELY_SESSION_SECRET: sessionSecret,
+  };
   if (demo) await seed(database.url);
   exitCode = await runNext(nextEnv);
 } catch (error) {
