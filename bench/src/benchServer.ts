@@ -6,12 +6,12 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { postMovement } from "@oncely/api";
-import { and, createDbClient, eq, inArray, type Queryable, schema, type Transaction } from "@oncely/db";
+import { and, createDbClient, eq, inArray, type Queryable, schema, sql, type Transaction } from "@oncely/db";
 import { type IdempotencyOptions, idempotent } from "@oncely/idempotency";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { z } from "zod";
-import { claim, insertKeyRowWithAnswer, savepoint, storeAnswer, throughDrizzle, withCommit } from "./engineStatements";
+import { claim, storeAnswer, withCommit } from "./engineStatements";
 
 const url = process.env.DATABASE_URL;
 const principalId = process.env.BENCH_PRINCIPAL_ID;
@@ -89,40 +89,34 @@ const withKey = (options: IdempotencyOptions) =>
 const withEngineStatements = <I, R>(
   schema: z.ZodType<I>,
   handler: (tx: Transaction, input: I) => Promise<R>,
-  statements: {
-    claim?: boolean;
-    savepoint?: boolean;
-    storeAnswer?: boolean;
-    /** Instead of all three: only the key row, answer included, INSERTed with COMMIT. */
-    rowAtCommit?: boolean;
-  },
+  statements: { claim?: boolean; savepoint?: boolean; row?: boolean },
 ) =>
   t.procedure.input(schema).mutation(({ ctx, input, path }) =>
     ctx.db.transaction(async (tx) => {
-      const sql = throughDrizzle(tx);
       const ref = { principalId: ctx.principalId, key: ctx.headers.get("idempotency-key") ?? "" };
-      await Promise.all([statements.claim && claim(sql, ref, path), statements.savepoint && savepoint(sql)]);
+      await Promise.all([
+        statements.claim && claim(tx, ref),
+        statements.savepoint && tx.execute(sql.raw("SAVEPOINT oncely_handler")),
+      ]);
       const answer = await handler(tx, input as I);
-      const body = JSON.stringify(answer);
-      if (statements.rowAtCommit) withCommit(insertKeyRowWithAnswer(sql, ref, path, body));
-      if (statements.storeAnswer) withCommit(storeAnswer(sql, ref, body));
+      if (statements.row) withCommit(storeAnswer(tx, ref, path, JSON.stringify(answer)));
       return answer;
     }),
   );
 
 const router = t.router({
-  orderFloor: withEngineStatements(input, createOrder, { rowAtCommit: true }),
+  // The floor of any key store kept in the business transaction: the key row with its answer alone.
+  orderFloor: withEngineStatements(input, createOrder, { row: true }),
   statementsSavepoint: withEngineStatements(input, createOrder, { savepoint: true }),
   statementsClaim: withEngineStatements(input, createOrder, { claim: true }),
-  statementsClaimSavepoint: withEngineStatements(input, createOrder, { claim: true, savepoint: true }),
-  statementsAll: withEngineStatements(input, createOrder, { claim: true, savepoint: true, storeAnswer: true }),
+  statementsAll: withEngineStatements(input, createOrder, { claim: true, row: true }),
   plain: t.procedure.input(input).mutation(({ ctx, input }) => ctx.db.transaction((tx) => createOrder(tx, input))),
   idempotent: withKey({}),
   idempotentAlwaysFastPath: withKey({ fastPath: true }),
   transferPlain: t.procedure
     .input(transferInput)
     .mutation(({ ctx, input }) => ctx.db.transaction((tx) => createTransfer(tx, input))),
-  transferFloor: withEngineStatements(transferInput, createTransfer, { rowAtCommit: true }),
+  transferFloor: withEngineStatements(transferInput, createTransfer, { row: true }),
   transferIdempotent: t.procedure
     .input(transferInput)
     .concat(idempotent<typeof db>({}))

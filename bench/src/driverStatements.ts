@@ -5,15 +5,15 @@
 import { randomUUID } from "node:crypto";
 import type { KeyRef } from "@oncely/idempotency/store";
 import postgres from "postgres";
-import { claim, insertKeyRowWithAnswer, savepoint, storeAnswer, throughDriver, withCommit } from "./engineStatements";
+import { claimAtDriver, insertKeyRowWithAnswer, withCommit } from "./engineStatements";
 import { inRounds } from "./load";
 import { median } from "./stats";
 
 export const DRIVER_VARIANTS = {
   order: "order transaction: SELECT the account, INSERT the order",
-  rowAtCommit: "+ one key row with its answer, INSERTed with COMMIT (the floor; no lock, no savepoint: not an engine)",
-  claim: "+ claim, awaited before the order (key row INSERT, bounded lock wait)",
-  engine: "+ claim + SAVEPOINT + stored answer (UPDATE with COMMIT): the middleware's statements",
+  rowAtCommit: "+ the key row with its answer, INSERTed with COMMIT (the floor; no lock: not an engine)",
+  claim: "+ claim, awaited before the order (the key's bounded advisory lock, then its row)",
+  engine: "+ claim + the key row with its answer (INSERT with COMMIT): the middleware's statements",
 } as const;
 export type DriverVariant = keyof typeof DRIVER_VARIANTS;
 /** Concurrent transactions, on a pool as large. */
@@ -52,15 +52,14 @@ export async function measureDriverStatements(options: {
   };
   const variants: Record<DriverVariant, (tx: Tx, ref: KeyRef) => Promise<unknown>> = {
     order,
-    rowAtCommit: async (tx, ref) =>
-      withCommit(insertKeyRowWithAnswer(throughDriver(tx), ref, "driver", await order(tx))),
+    rowAtCommit: async (tx, ref) => withCommit(insertKeyRowWithAnswer(tx, ref, "driver", await order(tx))),
     claim: async (tx, ref) => {
-      await claim(throughDriver(tx), ref, "driver");
+      await claimAtDriver(tx, ref);
       return order(tx);
     },
     engine: async (tx, ref) => {
-      await Promise.all([claim(throughDriver(tx), ref, "driver"), savepoint(throughDriver(tx))]);
-      withCommit(storeAnswer(throughDriver(tx), ref, await order(tx)));
+      await claimAtDriver(tx, ref);
+      withCommit(insertKeyRowWithAnswer(tx, ref, "driver", await order(tx)));
     },
   };
   const names = Object.keys(variants) as DriverVariant[];

@@ -1,59 +1,55 @@
 // The middleware's statements, for the benches that measure them without the middleware
 // (benchServer.ts's `statements*` procedures and driverStatements.ts), and the floor they are
-// compared with. One place, so both benches send exactly the same SQL: the engine's own text
-// (@oncely/idempotency/store), through drizzle or straight to postgres.js.
-
-import { sql as drizzleSql } from "@oncely/db";
-import { claimStatement, type KeyRef, storeResponseStatement } from "@oncely/idempotency/store";
+// compared with. Through drizzle they are the engine's own (@oncely/idempotency/store); at the
+// driver they are the same SQL as postgres.js tagged templates (prepared, like the engine's).
+import { type Answer, findKey, insertAnswer, type KeyRef, lockKey, lockName } from "@oncely/idempotency/store";
+import type postgres from "postgres";
 
 const FINGERPRINT = "0".repeat(64);
+const LOCK_TIMEOUT_MS = 5_000;
+type Tx = Parameters<typeof lockKey>[0];
 
-/** Runs statement text: through a drizzle transaction, or a postgres.js one (unprepared, like drizzle's). */
-export type StatementRunner = (text: string) => Promise<unknown>;
+const answer = (ref: KeyRef, requestPath: string, body: string): Answer => ({
+  ...ref,
+  requestPath,
+  fingerprint: FINGERPRINT,
+  ttlSeconds: 86_400,
+  now: null,
+  responseStatus: 200,
+  responseBody: body,
+});
 
-export const throughDrizzle =
-  (tx: { execute: (query: ReturnType<typeof drizzleSql.raw>) => PromiseLike<unknown> }): StatementRunner =>
-  (text) =>
-    Promise.resolve(tx.execute(drizzleSql.raw(text)));
+/** The claim as the middleware sends it: the key's bounded advisory lock, then its row, in one write. */
+export const claim = (tx: Tx, ref: KeyRef) => Promise.all([lockKey(tx, ref, LOCK_TIMEOUT_MS), findKey(tx, ref, null)]);
 
-export const throughDriver =
-  (tx: { unsafe: (text: string, args: [], options: { prepare: false }) => PromiseLike<unknown> }): StatementRunner =>
-  (text) =>
-    Promise.resolve(tx.unsafe(text, [], { prepare: false }));
+/** The key row with its answer, as the middleware writes it with COMMIT. */
+export const storeAnswer = (tx: Tx, ref: KeyRef, requestPath: string, body: string) =>
+  insertAnswer(tx, answer(ref, requestPath, body));
 
-/** The claim, with the middleware's defaults (24 h TTL, 5 s bounded wait). */
-export const claim = (run: StatementRunner, ref: KeyRef, requestPath: string) =>
-  run(
-    claimStatement({
-      ...ref,
-      requestPath,
-      fingerprint: FINGERPRINT,
-      ttlSeconds: 86_400,
-      lockTimeoutMs: 5_000,
-      now: null,
-    }),
-  );
-
-/** The savepoint business errors roll back to. */
-export const savepoint = (run: StatementRunner) => run("SAVEPOINT oncely_handler");
-
-/** The stored answer, onto the claimed row. */
-export const storeAnswer = (run: StatementRunner, ref: KeyRef, body: string) =>
-  run(storeResponseStatement({ ...ref, responseStatus: 200, responseBody: body }));
+/** The claim at the driver: the same two statements as tagged templates. */
+export const claimAtDriver = (sql: postgres.TransactionSql, ref: KeyRef) =>
+  Promise.all([
+    sql`SELECT 1 FROM (
+      WITH prior AS MATERIALIZED (SELECT current_setting('lock_timeout') AS lock_timeout),
+      bounded AS MATERIALIZED (SELECT set_config('lock_timeout', ${`${LOCK_TIMEOUT_MS}ms`}, true) FROM prior),
+      waited AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended(${lockName(ref)}, 122519904676985)) FROM bounded),
+      reset AS MATERIALIZED (SELECT set_config('lock_timeout', prior.lock_timeout, true) FROM prior, waited)
+      SELECT 1 AS locked FROM reset) AS claim`.execute(),
+    sql`SELECT k.request_path, k.fingerprint, k.status, k.response_status, k.response_body,
+               k.expires_at <= now() AS expired, coalesce(k.locked_until > now(), false) AS leased
+        FROM oncely_idempotency_keys AS k WHERE k.principal_id = ${ref.principalId} AND k.key = ${ref.key}`.execute(),
+  ]);
 
 /**
- * The least a key store kept in the business transaction can write: the key row with its
- * answer, one INSERT. Not an engine: no lock for duplicates to wait on, no savepoint for
- * business errors. The benches price it to show the floor of any such design.
+ * The key row with its answer at the driver. Also the floor of any key store kept in the
+ * business transaction (the row alone: no lock for duplicates to wait on, so not an engine).
  */
-export function insertKeyRowWithAnswer(run: StatementRunner, ref: KeyRef, requestPath: string, body: string) {
-  const text = (value: string) => `E'${value.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
-  return run(`
+export const insertKeyRowWithAnswer = (sql: postgres.TransactionSql, ref: KeyRef, requestPath: string, body: string) =>
+  sql`
     INSERT INTO oncely_idempotency_keys (principal_id, key, request_path, fingerprint, status, created_at,
                                          expires_at, response_status, response_body)
-    VALUES (${text(ref.principalId)}, ${text(ref.key)}, ${text(requestPath)}, ${text(FINGERPRINT)}, 'completed',
-            now(), now() + interval '1 day', 200, ${text(body)})`);
-}
+    VALUES (${ref.principalId}, ${ref.key}, ${requestPath}, ${FINGERPRINT}, 'completed', now(),
+            now() + interval '1 day', 200, ${body})`.execute();
 
 /** Sends a statement to share COMMIT's round trip: not awaited; if it fails, so does COMMIT. */
-export const withCommit = (query: Promise<unknown>) => void query.catch(() => {});
+export const withCommit = (query: PromiseLike<unknown>) => void Promise.resolve(query).catch(() => {});

@@ -37,11 +37,11 @@ export interface EngineResult {
 export const STATEMENT_VARIANTS = {
   plain: "plain handler (in `db.transaction`)",
   orderFloor:
-    "+ one key row with its answer, INSERTed with COMMIT (the floor of any store in the transaction; not an engine)",
-  statementsSavepoint: "+ SAVEPOINT",
-  statementsClaim: "+ claim (key row INSERT, lock_timeout set and reset)",
-  statementsClaimSavepoint: "+ claim + SAVEPOINT (one write)",
-  statementsAll: "+ claim + SAVEPOINT + stored answer (UPDATE, with COMMIT): all the middleware's statements",
+    "+ the key row with its answer, INSERTed with COMMIT (the floor of any store in the transaction; not an engine)",
+  statementsSavepoint:
+    "+ SAVEPOINT (what the middleware set before every handler until it stored business errors without one)",
+  statementsClaim: "+ claim (the key's advisory lock with its bounded wait, then its row: one round trip)",
+  statementsAll: "+ claim + the key row with its answer: all the middleware's statements",
   idempotent: "idempotent procedure (the middleware itself)",
 } as const;
 export type StatementVariant = keyof typeof STATEMENT_VARIANTS;

@@ -6,8 +6,8 @@ import path from "node:path";
 import { type RunningProcess, startNodeProcess } from "./processes";
 
 const SERVER_DIR = path.resolve(import.meta.dirname, "../../apps/server");
-/** How apps/server runs today (its `start` script). When it runs from its build: `["dist/main.js"]`. */
-const SERVER_ENTRY = ["--import", "tsx", "src/main.ts"];
+/** How apps/server runs (its `start` script): from its tsup build, which `pnpm bench` makes first. */
+const SERVER_ENTRY = ["--enable-source-maps", "dist/bin/main.js"];
 
 export interface ApiServer extends RunningProcess {
   /** Base URL of its tRPC endpoint, e.g. http://127.0.0.1:4123/trpc */

@@ -3,7 +3,7 @@ import { defineConfig } from "tsup";
 // Published shape: ESM + .d.ts, no Node-only APIs, so it runs in browsers too. The React
 // helpers are a separate entry (`@oncely/sdk/react`) so the main import never loads React.
 export default defineConfig({
-  entry: ["src/index.ts", "src/react.ts"],
+  entry: ["src/index.ts", "src/api.ts", "src/react.ts"],
   format: ["esm"],
   dts: true,
   clean: true,

@@ -25,6 +25,8 @@ export interface AuditResult {
   unexpectedRefusals: Finding[];
   /** Operations still without an answer after reconciliation. */
   unresolved: Finding[];
+  /** Keys not completed after the run: claimed, never answered (none can exist in atomic mode). */
+  stuckKeys: Finding[];
   counts: {
     operations: number;
     acknowledged: number;
@@ -221,7 +223,10 @@ export async function auditSoak(client: DbClient, records: OperationRecord[]): P
     rows: Object.fromEntries(TABLES.map((t) => [t, rows[t].size])) as AuditResult["counts"]["rows"],
     serverReplays: [...keys.values()].reduce((sum, k) => sum + k.replay_count, 0),
   };
-  const ok = [invariantViolations, lost, doubles, mismatched, unexpected, unresolved].every(
+  const stuckKeys = [...keys.values()]
+    .filter((key) => key.status !== "completed")
+    .map((key) => ({ detail: `key ${key.key} (${key.request_path}) is ${key.status}` }));
+  const ok = [invariantViolations, lost, doubles, mismatched, unexpected, unresolved, stuckKeys].every(
     (list) => list.length === 0,
   );
   return {
@@ -231,6 +236,7 @@ export async function auditSoak(client: DbClient, records: OperationRecord[]): P
     mismatchedAnswers: mismatched,
     unexpectedRefusals: unexpected,
     unresolved,
+    stuckKeys,
     counts,
     ok,
   };

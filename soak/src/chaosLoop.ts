@@ -27,6 +27,8 @@ export interface ChaosLoopOptions {
   restartAfterMs?: [min: number, max: number];
   random?: () => number;
   onEvent?: (event: ChaosEvent) => void;
+  /** While true, no new fault starts (a database fault is under way). */
+  paused?: () => boolean;
 }
 
 export interface ChaosLoop {
@@ -82,6 +84,7 @@ export function startChaosLoop(options: ChaosLoopOptions): ChaosLoop {
       } catch (error) {
         record(instance, "restart-failed", String(error).slice(0, 300));
         if (attempt >= 3) throw error;
+        await sleep(1_000 * attempt);
       }
     }
   };
@@ -114,6 +117,7 @@ export function startChaosLoop(options: ChaosLoopOptions): ChaosLoop {
         };
       });
       if (stopped) break;
+      if (options.paused?.()) continue;
       const running = options.instances.filter((i) => i.state === "up" && !i.frozen);
       if (running.length < 2) continue;
       const anyOne = running[Math.floor(random() * running.length)] as ServerInstance;

@@ -15,6 +15,13 @@ describe("parseSoakArgs", () => {
     expect(options.command).toBe("pnpm soak --duration 20");
   });
 
+  it("runs the database faults unless told --no-db-faults", () => {
+    expect(parseSoakArgs([]).dbFaults).toBe(true);
+    expect(parseSoakArgs(["--db-faults"]).dbFaults).toBe(true);
+    expect(parseSoakArgs(["--no-db-faults"]).dbFaults).toBe(false);
+    expect(() => parseSoakArgs(["--db-faults", "--no-db-faults"])).toThrow(/contradict/);
+  });
+
   it.each([["--duration", "0"], ["--duration", "1.5"], ["--instances", "1"], ["--clients", "x"], ["--nope"]])(
     "refuses %s %s with the usage",
     (...args) => {

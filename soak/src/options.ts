@@ -19,6 +19,10 @@ export interface SoakOptions {
   /** SIGKILL one instance every `killEveryMs` (a random time within it). */
   killEveryMs: [min: number, max: number];
   faults: FaultRates;
+  /** Database faults (reset, kill -9, pg_ctl restart, blackhole) besides the instance chaos. */
+  dbFaults: boolean;
+  /** How long a blackhole between the instances and PostgreSQL lasts (ms). */
+  blackholeMs: number;
   /** Where the report goes. */
   reportPath: string;
   /** The command line as given, for the report. */
@@ -27,7 +31,15 @@ export interface SoakOptions {
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
 
-const USAGE = `pnpm soak [--duration 60] [--instances 3] [--clients 8] [--report SOAK.md]`;
+const USAGE = `pnpm soak [--duration 60] [--instances 3] [--clients 8] [--db-faults | --no-db-faults] [--report SOAK.md]`;
+
+/**
+ * A blackhole outlasts PostgreSQL's statement_timeout (6 s, src/postgres.ts), the engine's 5 s
+ * key-lock bound, the API's 8 s request timeout and the SDK's 10 s attempt timeout: all of them
+ * run out while it lasts, so an API that waited for the database would leave its clients to
+ * their own timeout.
+ */
+export const BLACKHOLE_MS = 12_000;
 
 /** Reads the command line. Throws with the usage on anything it does not understand. */
 export function parseSoakArgs(argv: string[]): SoakOptions {
@@ -38,6 +50,8 @@ export function parseSoakArgs(argv: string[]): SoakOptions {
       instances: { type: "string", default: "3" },
       clients: { type: "string", default: "8" },
       report: { type: "string", default: path.join(REPO_ROOT, "SOAK.md") },
+      "db-faults": { type: "boolean" },
+      "no-db-faults": { type: "boolean" },
     },
     strict: true,
   });
@@ -48,6 +62,9 @@ export function parseSoakArgs(argv: string[]): SoakOptions {
     }
     return n;
   };
+  if (values["db-faults"] && values["no-db-faults"]) {
+    throw new Error(`--db-faults and --no-db-faults contradict each other\nusage: ${USAGE}`);
+  }
   const args = argv.filter((arg) => arg !== "--").join(" ");
   return {
     durationSeconds: number("duration", values.duration, 5, 3_600),
@@ -55,6 +72,8 @@ export function parseSoakArgs(argv: string[]): SoakOptions {
     clients: number("clients", values.clients, 1, 64),
     killEveryMs: [2_000, 5_000],
     faults: { drop: 0.08, reset: 0.04, delay: 0.1, maxDelayMs: 400 },
+    dbFaults: !values["no-db-faults"],
+    blackholeMs: BLACKHOLE_MS,
     // Relative to where `pnpm soak` was typed (pnpm runs the script inside soak/).
     reportPath: path.resolve(process.env.INIT_CWD ?? process.cwd(), values.report),
     command: `pnpm soak${args ? ` ${args}` : ""}`,

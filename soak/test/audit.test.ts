@@ -86,6 +86,7 @@ describe("auditSoak", () => {
       mismatchedAnswers: [],
       unexpectedRefusals: [],
       unresolved: [],
+      stuckKeys: [],
     });
     // The payment was sent twice at once with one key: two acknowledged answers, one row.
     expect(audit.counts).toMatchObject({ acknowledged: 5, refused: 1, verified: 5 });
@@ -118,6 +119,21 @@ describe("auditSoak", () => {
     expect(disagreeing.mismatchedAnswers.map((f) => f.detail)).toContainEqual(
       expect.stringContaining("different answers"),
     );
+  });
+
+  it("catches an idempotency key left in progress (claimed, never answered)", async () => {
+    const key = `stuck-${randomUUID()}`;
+    await database.sql`
+      INSERT INTO oncely_idempotency_keys (principal_id, key, request_path, fingerprint, status, expires_at)
+      SELECT id, ${key}, 'orders.create', repeat('0', 64), 'in_progress', now() + interval '1 day'
+      FROM principals WHERE name = 'alice'`;
+    try {
+      const audit = await auditSoak(database, journal.records);
+      expect(audit.ok).toBe(false);
+      expect(audit.stuckKeys.map((f) => f.detail)).toEqual([expect.stringContaining(key)]);
+    } finally {
+      await database.sql`DELETE FROM oncely_idempotency_keys WHERE key = ${key}`;
+    }
   });
 
   it("catches refusals the workload should never get, and operations left without an answer", async () => {

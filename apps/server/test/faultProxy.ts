@@ -2,6 +2,8 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 
 export type Fault =
+  /** Forward the request and its answer unchanged (to let a request by before the next fault). */
+  | "pass"
   /** Forward the request, wait for the server's full answer, then cut the connection. */
   | "drop-response-after-commit"
   /** Cut the connection before the server sees the request. */

@@ -6,10 +6,11 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnServer } from "./spawnServer";
 
-// These tests run the server on its own embedded PostgreSQL, as `pnpm start` does.
+// These tests run the built server on its own embedded PostgreSQL, as `pnpm start` does.
 let root: string;
 let dataDir: string;
-const env = () => ({ ONCELY_DATA_DIR: dataDir, DATABASE_URL: "", ONCELY_DEMO: "1" });
+// ONCELY_DEMO unset: on the embedded database demo mode is on by default.
+const env = () => ({ ONCELY_DATA_DIR: dataDir, DATABASE_URL: "", ONCELY_DEMO: "", NODE_ENV: "" });
 
 beforeAll(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), "oncely-server-"));
@@ -55,12 +56,16 @@ async function createOrder(url: string) {
 }
 
 describe("apps/server on embedded PostgreSQL", () => {
-  it("starts, says where its database is, answers /healthz, and stops cleanly on SIGTERM", async () => {
+  it("starts, says where its database is, answers /healthz and /readyz, and stops cleanly on SIGTERM", async () => {
     const server = await spawnServer(env());
     expect(server.output()).toMatch(/Embedded PostgreSQL started on 127\.0\.0\.1:\d+/);
+    expect(server.output()).toContain('"demo":true');
     const health = await fetch(`${server.origin}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: "ok" });
+    const ready = await fetch(`${server.origin}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: "ready" });
     expect(postmastersFor(dataDir)).toHaveLength(1);
 
     expect(await server.stop("SIGTERM")).toBe(0);
@@ -96,8 +101,8 @@ describe("apps/server on embedded PostgreSQL", () => {
       await createOrder(guest.url);
       expect(await guest.stop()).toBe(0);
       expect(postmastersFor(dataDir)).toHaveLength(1);
-      const health = await fetch(`${owner.origin}/healthz`);
-      expect(health.status).toBe(200);
+      const ready = await fetch(`${owner.origin}/readyz`);
+      expect(ready.status).toBe(200);
     } finally {
       await owner.stop();
     }
@@ -113,5 +118,41 @@ describe("apps/server on embedded PostgreSQL", () => {
     await createOrder(next.url);
     expect(await next.stop()).toBe(0);
     expect(postmastersFor(dataDir)).toEqual([]);
+  });
+});
+
+describe("apps/server started as root from a directory the postgres user cannot enter", () => {
+  it("runs its embedded PostgreSQL where that user can reach it, linked from .data/postgres", async () => {
+    // Like a clone in /root (mode 700), started from there without any settings.
+    const home = await fs.mkdtemp(path.join(os.tmpdir(), "oncely-home-"));
+    await fs.chmod(home, 0o700);
+    const linked = path.join(home, ".data", "postgres");
+    let cluster: string | null = null;
+    try {
+      const server = await spawnServer(
+        { DATABASE_URL: "", ONCELY_DATA_DIR: "", ONCELY_DEMO: "", NODE_ENV: "" },
+        { cwd: home },
+      );
+      cluster = await fs.realpath(linked);
+      try {
+        const started = /Embedded PostgreSQL started on 127\.0\.0\.1:\d+ \(([^)]*)\)/.exec(server.output())?.[1];
+        if (process.getuid?.() === 0) {
+          expect(started).toBe(
+            `data in ${cluster}, linked from .data/postgres because user postgres cannot enter ${home}`,
+          );
+          expect(cluster.startsWith(home)).toBe(false);
+        } else {
+          expect(started).toBe("data in .data/postgres");
+        }
+        expect((await fetch(`${server.origin}/readyz`)).status).toBe(200);
+        await createOrder(server.url);
+      } finally {
+        expect(await server.stop()).toBe(0);
+      }
+      expect(postmastersFor(cluster)).toEqual([]);
+    } finally {
+      if (cluster) await fs.rm(cluster, { recursive: true, force: true });
+      await fs.rm(home, { recursive: true, force: true });
+    }
   });
 });

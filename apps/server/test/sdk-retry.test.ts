@@ -3,11 +3,11 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { AppRouter } from "@oncely/api";
-import { seedDemo } from "@oncely/db";
-import { createTestDatabase, type TestDatabase } from "@oncely/db/testing";
+import type { TestDatabase } from "@oncely/db/testing";
 import { type AttemptEvent, createOncelyClient, type OncelyClientOptions, withMeta } from "@oncely/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Fault, startFaultProxy } from "./faultProxy";
+import { seededTestDatabase } from "./seededDatabase";
 import { type RunningServer, spawnServer } from "./spawnServer";
 
 // The SDK against the real apps/server (a child process on its own test database), through a
@@ -24,14 +24,9 @@ let accountId: string;
 let nextAmount = 10_000;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedDemo(database.db);
+  ({ database, aliceAccountId: accountId } = await seededTestDatabase());
   server = await spawnServer({ DATABASE_URL: database.url });
   proxy = await startFaultProxy(server.origin, { delayMs: PROXY_DELAY_MS });
-  const [account] = await database.sql<{ id: string }[]>`
-    SELECT a.id FROM accounts a JOIN principals p ON p.id = a.principal_id
-    WHERE p.name = 'alice' AND a.kind = 'customer' ORDER BY a.name LIMIT 1`;
-  accountId = account?.id ?? "";
 });
 afterAll(async () => {
   await proxy?.close();
@@ -176,22 +171,36 @@ describe("the SDK against apps/server through a faulty network", () => {
   });
 
   it("runs the SDK README's first example as written", async () => {
-    const readme = await fs.readFile(path.resolve(import.meta.dirname, "../../../packages/sdk/README.md"), "utf8");
-    const example = /```ts\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
-    expect(example).toContain("createOncelyClient");
-    // Inside apps/server so that `@oncely/sdk` resolves as it does for a user of the package.
-    const dir = await fs.mkdtemp(path.join(import.meta.dirname, ".readme-"));
-    try {
-      await fs.writeFile(path.join(dir, "example.ts"), example);
-      const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "example.ts"], {
-        cwd: dir,
-        env: { ...process.env, ONCELY_URL: server.url, ONCELY_API_KEY: "sk_test_alice" },
-      });
-      expect(stdout).toMatch(
-        /^[0-9a-f-]{36} pending \{\s+key: '[0-9a-f-]{36}',\s+attempts: 1,\s+replayed: false\s+\}\n$/,
-      );
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    const stdout = await runReadmeExample(/```ts\n([\s\S]*?)```/, server.url);
+    expect(stdout).toMatch(
+      /^[0-9a-f-]{36} pending \{\s+key: '[0-9a-f-]{36}',\s+attempts: 1,\s+replayed: false\s+\}\n$/,
+    );
+  });
+
+  it("runs the SDK README's metrics example: a retry counted by procedure and reason", async () => {
+    // The list query goes through, the order's first attempt meets a balancer's 503.
+    proxy.inject("pass", "unavailable-503");
+    const stdout = await runReadmeExample(/## Counting retries[\s\S]*?```ts\n([\s\S]*?)```/, `${proxy.url}/trpc`);
+    expect(stdout).toContain('oncely_client_retries_total{procedure="orders.create",reason="503"} 1');
+    expect(stdout).toContain('oncely_client_calls_total{procedure="orders.create",outcome="executed"} 1');
   });
 });
+
+/** Runs a ```ts block of the SDK's README (the pattern's first group) against `url`; its stdout. */
+async function runReadmeExample(block: RegExp, url: string): Promise<string> {
+  const readme = await fs.readFile(path.resolve(import.meta.dirname, "../../../packages/sdk/README.md"), "utf8");
+  const example = block.exec(readme)?.[1] ?? "";
+  expect(example).toContain("createOncely");
+  // Inside apps/server so that `@oncely/sdk` resolves as it does for a user of the package.
+  const dir = await fs.mkdtemp(path.join(import.meta.dirname, ".readme-"));
+  try {
+    await fs.writeFile(path.join(dir, "example.ts"), example);
+    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "example.ts"], {
+      cwd: dir,
+      env: { ...process.env, ONCELY_URL: url, ONCELY_API_KEY: "sk_test_alice" },
+    });
+    return stdout;
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}

@@ -2,6 +2,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 
 const SERVER_DIR = path.resolve(import.meta.dirname, "..");
+/** The built server (test/build.ts builds it before the tests run). */
+export const SERVER_MAIN = path.join(SERVER_DIR, "dist", "bin", "main.js");
+export const SWEEP_MAIN = path.join(SERVER_DIR, "dist", "bin", "sweep.js");
 
 export interface RunningServer {
   url: string;
@@ -13,10 +16,13 @@ export interface RunningServer {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
-/** Starts apps/server as a real child process (PORT=0) and waits for its "listening" line. */
-export async function spawnServer(env: Record<string, string>): Promise<RunningServer> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    cwd: SERVER_DIR,
+/**
+ * Starts the built apps/server as a real child process (`node dist/bin/main.js`, PORT=0) and
+ * waits for its "listening" line. `cwd` defaults to apps/server.
+ */
+export async function spawnServer(env: Record<string, string>, options: { cwd?: string } = {}): Promise<RunningServer> {
+  const child = spawn(process.execPath, [SERVER_MAIN], {
+    cwd: options.cwd ?? SERVER_DIR,
     env: { ...process.env, PORT: "0", ONCELY_DEMO: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -51,4 +57,28 @@ export async function spawnServer(env: Record<string, string>): Promise<RunningS
       return exited;
     },
   };
+}
+
+export interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a built entry (main.js, sweep.js) to its end, with `env` added to ours. */
+export function runToExit(
+  entry: string,
+  env: Record<string, string>,
+  options: { cwd?: string } = {},
+): Promise<Finished> {
+  const child = spawn(process.execPath, [entry], {
+    cwd: options.cwd ?? SERVER_DIR,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk) => (stdout += chunk));
+  child.stderr?.on("data", (chunk) => (stderr += chunk));
+  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
 }

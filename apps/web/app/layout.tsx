@@ -1,12 +1,14 @@
-import type { Metadata } from "next";
+import type { Metadata, Viewport } from "next";
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { isDemoMode } from "../server/demo";
-import { currentSession } from "../server/principal";
+import { findSession } from "../server/principal";
 import { TRPCReactProvider } from "../trpc/react";
-import { ChaosPanel } from "./_components/chaos-panel";
+import { serverCaller } from "../trpc/server";
+import { ChaosDrawer } from "./_components/chaos-drawer";
 import { NavLinks } from "./_components/nav-links";
-import { SessionSwitcher } from "./_components/session-switcher";
+import { SessionBox } from "./_components/session-box";
+import { SessionProvider } from "./_components/session-context";
 import "./global.css";
 
 export const metadata: Metadata = {
@@ -14,13 +16,16 @@ export const metadata: Metadata = {
   description: "Retries are safe: every payment happens once.",
 };
 
+export const viewport: Viewport = { width: "device-width", initialScale: 1 };
+
 // Per-request data (session, balances): never prerendered, so `next build` needs no database.
 export const dynamic = "force-dynamic";
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
-  const { principal, caller } = await currentSession();
+  const demo = isDemoMode();
+  const session = await findSession();
   // The chaos panel exists only in demo mode; the API refuses chaos.* otherwise too.
-  const chaos = isDemoMode() ? await caller.chaos.get() : null;
+  const chaos = demo && session ? await serverCaller(session.authorization).chaos.get() : null;
   return (
     <html lang="en">
       <body>
@@ -28,21 +33,21 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           Skip to content
         </a>
         <TRPCReactProvider>
-          <header className="topbar">
-            <div className="topbar-inner">
-              <Link href="/" className="brand">
-                Oncely
-              </Link>
-              <NavLinks />
-              <SessionSwitcher current={principal.name} />
-            </div>
-          </header>
-          {chaos ? (
-            <div className="chaos-wrap">
-              <ChaosPanel initial={chaos} />
-            </div>
-          ) : null}
-          <main id="main">{children}</main>
+          <SessionProvider principal={session?.principal ?? ""}>
+            <header className="topbar">
+              <div className="topbar-inner">
+                <Link href="/" className="brand">
+                  Oncely
+                </Link>
+                {session ? <NavLinks /> : null}
+                <div className="topbar-end">
+                  {chaos ? <ChaosDrawer initial={chaos} /> : null}
+                  <SessionBox session={session} demo={demo} />
+                </div>
+              </div>
+            </header>
+            <main id="main">{children}</main>
+          </SessionProvider>
         </TRPCReactProvider>
       </body>
     </html>

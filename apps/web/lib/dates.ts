@@ -1,18 +1,25 @@
-const dateTime = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeStyle: "medium" });
-const shortDateTime = new Intl.DateTimeFormat("en-US", {
+// One way to write a moment everywhere: "Nov 29, 2026, 16:32:19 GMT+1", in the viewer's time
+// zone with the zone shown (see LocalTime, which formats in the browser).
+
+export const DATE_TIME_FORMAT: Intl.DateTimeFormatOptions = {
+  year: "numeric",
   month: "short",
   day: "numeric",
   hour: "2-digit",
   minute: "2-digit",
   second: "2-digit",
-});
+  hourCycle: "h23",
+  timeZoneName: "short",
+};
 
-/** "Jan 5, 2026, 3:04:05 PM" (server components only: the server's time zone). */
-export function formatDateTime(iso: string): string {
-  return dateTime.format(new Date(iso));
-}
+const formatters = new Map<string, Intl.DateTimeFormat>();
 
-/** "Jan 5, 03:04:05 PM", for dense tables. */
-export function formatShortDateTime(iso: string): string {
-  return shortDateTime.format(new Date(iso));
+/** `iso` in `timeZone` (an IANA name; UTC where the viewer's zone is not known yet). */
+export function formatDateTime(iso: string, timeZone = "UTC"): string {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat("en-US", { ...DATE_TIME_FORMAT, timeZone });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter.format(new Date(iso));
 }

@@ -1,4 +1,5 @@
 import { httpStatusOf, isOncelyError, serverCodeOf } from "@oncely/sdk";
+import { formatMoney, MAX_AMOUNT_MINOR } from "./money";
 
 // Errors in words a person understands. The API's messages are written for developers (ids,
 // minor units); these say what happened and what to do. Forms add specifics they know
@@ -20,7 +21,8 @@ const SENTENCES: Record<string, string> = {
     "This operation's key was already used for a different request. Reload the page and try again.",
   idempotency_key_in_progress: "The same request is still being processed. Wait a moment and try again.",
   transient_failure: "A temporary database problem stopped this request. Nothing was saved; try again.",
-  unauthenticated: "Your session is not valid any more. Reload the page.",
+  unauthenticated: "You are signed out (the session ended or is not valid). Sign in again, then send it again.",
+  forbidden: "This request came from another site, so it was refused. Nothing was done.",
   chaos_unavailable: "The chaos panel is only available in demo mode.",
 };
 
@@ -29,7 +31,7 @@ export function describeError(error: unknown): string {
   const code = serverCodeOf(error);
   if (code && SENTENCES[code]) return SENTENCES[code];
   const issues = issuesOf(error);
-  if (issues.length > 0) return `Please check the form: ${issues.join("; ")}.`;
+  if (issues.length > 0) return `Please check the form: ${issues.map((i) => i.text).join("; ")}.`;
   if (isOncelyError(error)) {
     switch (error.code) {
       case "network_error":
@@ -63,7 +65,7 @@ export function describeAttemptFailure(error: unknown): string {
     return "no answer (the connection dropped)";
   }
   if (code === "chaos_failed_before_commit") return "503: the server failed before saving; nothing was saved";
-  if (code === "chaos_response_dropped") return "504: the answer was lost after the commit";
+  if (code === "chaos_response_dropped") return "504: the answer was lost after the work was saved";
   if (code === "idempotency_key_in_progress") return "409: the first attempt is still running";
   if (code === "transient_failure") return "503: a temporary database problem; nothing was saved";
   if (status === 429) return "429: too many requests";
@@ -78,7 +80,48 @@ function attemptsText(attempts: number): string {
   return attempts === 1 ? "1 attempt" : `${attempts} attempts`;
 }
 
-function issuesOf(error: unknown): string[] {
-  const data = (error as { data?: { issues?: { message: string }[] } } | null)?.data;
-  return Array.isArray(data?.issues) ? data.issues.map((issue) => issue.message) : [];
+interface Issue {
+  /** The input field, e.g. "amount" or "shipping.country". */
+  path: string;
+  /** What is wrong, in words. */
+  text: string;
+}
+
+/** The server's input issues, in words a person understands. */
+function issuesOf(error: unknown): Issue[] {
+  const data = (error as { data?: { issues?: { path?: string; message: string }[] } } | null)?.data;
+  if (!Array.isArray(data?.issues)) return [];
+  return data.issues.map(({ path = "", message }) => ({ path, text: issueText(path, message) }));
+}
+
+function issueText(path: string, message: string): string {
+  const field = path.split(".").at(-1) ?? "";
+  if (field === "amount" && /at most/.test(message)) {
+    return `the amount must be at most ${formatMoney(MAX_AMOUNT_MINOR, "USD")}`;
+  }
+  if (field === "amount") return "the amount must be a positive amount of money";
+  if (field === "country") return "the country must be two letters, e.g. US or DE";
+  return message;
+}
+
+/** The server's input issues by field (the last part of the path), to show each under its field. */
+export function fieldErrors(error: unknown): Record<string, string> {
+  return Object.fromEntries(issuesOf(error).map((issue) => [issue.path.split(".").at(-1) ?? "", issue.text]));
+}
+
+/**
+ * A form's error, said once: the issues about fields the form shows go under those fields,
+ * and the line under the form only points at them; anything else is said in that line.
+ */
+export function formError(
+  error: unknown,
+  visibleFields: readonly string[],
+): { fields: Record<string, string>; message: string } {
+  const all = fieldErrors(error);
+  const fields = Object.fromEntries(Object.entries(all).filter(([field]) => visibleFields.includes(field)));
+  const shown = Object.keys(fields).length;
+  if (shown > 0 && shown === Object.keys(all).length) {
+    return { fields, message: "Check the marked field. Nothing was saved." };
+  }
+  return { fields, message: describeError(error) };
 }

@@ -1,6 +1,12 @@
 // Money on screen and in forms. Amounts are integer minor units (cents) everywhere; the
 // conversions here work on decimal strings, never on floating-point arithmetic.
 
+/**
+ * The largest amount one operation may move, in minor units: the API's MAX_AMOUNT (copied, as
+ * importing a value from the API would bundle server code into the page; a test keeps them equal).
+ */
+export const MAX_AMOUNT_MINOR = 10_000_000_000;
+
 const formatters = new Map<string, Intl.NumberFormat>();
 
 function formatterFor(currency: string): Intl.NumberFormat {
@@ -35,7 +41,8 @@ export type ParsedAmount = { ok: true; amountMinor: number } | { ok: false; mess
 
 /**
  * What a person typed ("12", "12.5", "1,234.56", "$12.30") → integer minor units.
- * Refuses more decimals than the currency has, negatives, zero and non-numbers.
+ * Refuses more decimals than the currency has, negatives, zero, non-numbers and amounts above
+ * what the API accepts.
  */
 export function parseMoney(input: string, currency: string): ParsedAmount {
   const digits = minorUnitDigits(currency);
@@ -48,7 +55,9 @@ export function parseMoney(input: string, currency: string): ParsedAmount {
     return { ok: false, message: `Use at most ${digits} digits after the decimal point` };
   }
   const amountMinor = Number(`${whole}${fraction.padEnd(digits, "0")}`);
-  if (!Number.isSafeInteger(amountMinor)) return { ok: false, message: "That amount is too large" };
+  if (!Number.isSafeInteger(amountMinor) || amountMinor > MAX_AMOUNT_MINOR) {
+    return { ok: false, message: `Enter at most ${formatMoney(MAX_AMOUNT_MINOR, currency)}` };
+  }
   if (amountMinor <= 0) return { ok: false, message: "Enter an amount greater than zero" };
   return { ok: true, amountMinor };
 }

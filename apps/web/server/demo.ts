@@ -1,6 +1,6 @@
-import { chaosAvailable } from "@oncely/api";
+import { env } from "./env";
 
-/** Demo mode (`ONCELY_DEMO=1`): seeded principals and the chaos panel. Read per request. */
+/** Demo mode (`ONCELY_DEMO=1`): seeded principals, the principal switch and the chaos panel. */
 export function isDemoMode(): boolean {
-  return chaosAvailable();
+  return env().demo;
 }

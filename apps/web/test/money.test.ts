@@ -1,5 +1,6 @@
+import { MAX_AMOUNT } from "@oncely/api";
 import { describe, expect, it } from "vitest";
-import { formatMoney, parseMoney } from "../lib/money";
+import { formatMoney, MAX_AMOUNT_MINOR, parseMoney } from "../lib/money";
 
 describe("formatMoney", () => {
   it("formats integer minor units exactly", () => {
@@ -33,5 +34,14 @@ describe("parseMoney", () => {
 
   it.each(["", "abc", "-5", "1.234", "0", "0.00", "1e3", ".", "1.2.3"])("refuses %j", (input) => {
     expect(parseMoney(input, "USD").ok).toBe(false);
+  });
+});
+
+describe("the limits the API sets, in the person's words", () => {
+  it("refuses more than the API's largest amount, naming it in dollars", () => {
+    expect(MAX_AMOUNT_MINOR).toBe(MAX_AMOUNT);
+    expect(parseMoney("100,000,000.00", "USD")).toEqual({ ok: true, amountMinor: MAX_AMOUNT });
+    expect(parseMoney("100,000,000.01", "USD")).toEqual({ ok: false, message: "Enter at most $100,000,000.00" });
+    expect(parseMoney("99999999999999999999", "USD")).toEqual({ ok: false, message: "Enter at most $100,000,000.00" });
   });
 });

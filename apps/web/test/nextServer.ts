@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import net from "node:net";
@@ -19,8 +20,8 @@ export interface RunningWeb {
 /**
  * Runs the BUILT app (`next start` in apps/web) as a child process on a free loopback port,
  * against `databaseUrl`, with `options.env` added to this process's environment (`ONCELY_DEMO`:
- * "1" turns demo mode and the chaos panel on, "0" off). Fails (never skips) when there is no
- * production build.
+ * "1" turns demo mode and the chaos panel on, "0" off) and a fresh session secret unless
+ * given. Fails (never skips) when there is no production build.
  */
 export async function startBuiltWeb(
   databaseUrl: string,
@@ -37,6 +38,7 @@ export async function startBuiltWeb(
     cwd: APP_DIR,
     env: {
       ...process.env,
+      ONCELY_SESSION_SECRET: randomBytes(32).toString("base64url"),
       ...options.env,
       DATABASE_URL: databaseUrl,
       NEXT_TELEMETRY_DISABLED: "1",
@@ -82,7 +84,8 @@ export async function startBuiltWeb(
   };
 }
 
-function freePort(): Promise<number> {
+/** A loopback port nothing listens on right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", reject);

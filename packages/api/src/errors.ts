@@ -8,13 +8,17 @@ export type ApiErrorCode =
   | "order_not_found"
   | "payment_not_found"
   | "refund_not_found"
+  | "transfer_not_found"
+  | "ledger_entry_not_found"
   | "currency_mismatch"
   | "account_not_chargeable"
   | "merchant_account_missing"
   | "order_already_paid"
   | "order_cancelled"
   | "version_mismatch"
-  | "idempotency_key_not_found";
+  | "idempotency_key_not_found"
+  | "database_unavailable"
+  | "request_timeout";
 
 const TRPC_CODE_BY_ERROR = {
   unauthenticated: "UNAUTHORIZED",
@@ -22,6 +26,8 @@ const TRPC_CODE_BY_ERROR = {
   order_not_found: "NOT_FOUND",
   payment_not_found: "NOT_FOUND",
   refund_not_found: "NOT_FOUND",
+  transfer_not_found: "NOT_FOUND",
+  ledger_entry_not_found: "NOT_FOUND",
   currency_mismatch: "BAD_REQUEST",
   account_not_chargeable: "BAD_REQUEST",
   merchant_account_missing: "UNPROCESSABLE_CONTENT",
@@ -30,6 +36,9 @@ const TRPC_CODE_BY_ERROR = {
   // 412, not 409: clients retry 409 ("still in progress"), and a stale version never heals.
   version_mismatch: "PRECONDITION_FAILED",
   idempotency_key_not_found: "NOT_FOUND",
+  // 503 + Retry-After (src/databaseAway.ts): clients retry it, with the same key.
+  database_unavailable: "SERVICE_UNAVAILABLE",
+  request_timeout: "SERVICE_UNAVAILABLE",
 } as const satisfies Record<ApiErrorCode, TRPCError["code"]>;
 
 /**

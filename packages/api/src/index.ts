@@ -21,11 +21,26 @@ export type {
 } from "./domain/responses";
 export { ApiError, type ApiErrorCode, type StoredErrorCode } from "./errors";
 export { createServerCaller, type ServerCaller } from "./http/caller";
-export { type ApiHandlerOptions, createFetchHandler, createNodeHandler, MAX_BODY_BYTES } from "./http/handlers";
+export {
+  type ApiHandlerOptions,
+  createFetchHandler,
+  createNodeHandler,
+  DEFAULT_MAX_BATCH_SIZE,
+  MAX_BODY_BYTES,
+  type NodeHandlerOptions,
+} from "./http/handlers";
+export {
+  CALL_OUTCOMES,
+  type CallOutcome,
+  type ObservedCall,
+  type ObservedRequest,
+  type RequestObserver,
+} from "./http/observe";
 export { createDatabaseMailSink, type MailMessage, type MailSink } from "./jobs/mailSink";
 export {
-  type DeliveryOutcome,
-  deliverNextMessage,
+  DEFAULT_OUTBOX_BATCH_SIZE,
+  type DeliveryCounts,
+  deliverDueMessages,
   drainOutbox,
   type OutboxWorkerOptions,
   type RunningOutboxWorker,

@@ -1,10 +1,18 @@
 import type { Database } from "@oncely/db";
-import { idempotent, oncelyCodeOf } from "@oncely/idempotency";
+import {
+  type EnginePoint,
+  type EnginePointInfo,
+  idempotent,
+  isTransientDatabaseFailure,
+  oncelyCodeOf,
+} from "@oncely/idempotency";
 import { initTRPC, type TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { ChaosError, chaosPoint, REQUEST_ID_HEADER, withChaos } from "./demo/chaos";
+import { DATABASE_RETRY_AFTER_SECONDS, DEFAULT_REQUEST_TIMEOUT_MS, withinDeadline } from "./databaseAway";
+import { ChaosError, chaosAvailable, chaosPoint, REQUEST_ID_HEADER, withChaos } from "./demo/chaos";
 import { ApiError, apiError } from "./errors";
 import type { PrincipalResolver } from "./http/auth";
+import { notePoint } from "./http/requestScope";
 
 export interface CreateContextOptions {
   db: Database;
@@ -13,11 +21,19 @@ export interface CreateContextOptions {
   headers: Headers;
   /** How many calls the HTTP request batches (one idempotency key cannot name several). */
   callsInRequest?: number;
+  /** A call not done within this long is answered 503 + Retry-After (ms). Default 8000. */
+  requestTimeoutMs?: number;
 }
 
 /** Per-request context. `responseHeaders` are sent by the adapter's `responseMeta`. */
-export function createContext({ db, resolvePrincipal, headers, callsInRequest = 1 }: CreateContextOptions) {
-  return { db, resolvePrincipal, headers, callsInRequest, responseHeaders: new Headers() };
+export function createContext({
+  db,
+  resolvePrincipal,
+  headers,
+  callsInRequest = 1,
+  requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+}: CreateContextOptions) {
+  return { db, resolvePrincipal, headers, callsInRequest, requestTimeoutMs, responseHeaders: new Headers() };
 }
 export type Context = ReturnType<typeof createContext>;
 
@@ -42,7 +58,8 @@ const t = initTRPC.context<Context>().create({
   },
 });
 
-function errorCode(error: TRPCError): string | undefined {
+/** The `oncelyCode` an error is sent with (also what request logs and metrics go by). */
+export function errorCode(error: TRPCError): string | undefined {
   if (error.cause instanceof ApiError || error.cause instanceof ChaosError) return error.cause.code;
   if (error.cause instanceof z.ZodError) return "invalid_input";
   return oncelyCodeOf(error);
@@ -54,32 +71,75 @@ function issuesOf(error: z.ZodError) {
 
 export const createRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure;
 
 /**
- * Requires `Authorization: Bearer <api key>`; adds `principalId` to the context. Then the demo's
- * chaos layer (src/chaos.ts), which does nothing unless ONCELY_DEMO=1 and the principal set faults.
+ * Outermost, so it covers authentication too: a call whose database is away (refused, reset,
+ * restarting, src/databaseAway.ts) is a 503 + Retry-After, not a 500, and a call still not
+ * done after `requestTimeoutMs` (a database that does not answer at all) is answered 503 +
+ * Retry-After then, before the client's own attempt timeout. The call itself is not stopped:
+ * it may still commit, which is why the answer says so and why retries carry the same key.
  */
-export const authedProcedure = t.procedure
-  .use(async ({ ctx, next }) => {
-    const principalId = await ctx.resolvePrincipal(ctx.headers.get("authorization"));
-    if (!principalId) {
-      throw apiError("unauthenticated", "Send a valid API key as `Authorization: Bearer <key>`");
+const answerWhenDatabaseAway = t.middleware(async ({ ctx, next }) => {
+  const running = next();
+  const result = await withinDeadline(running, ctx.requestTimeoutMs);
+  if (result === "timeout") {
+    ctx.responseHeaders.set("Retry-After", String(DATABASE_RETRY_AFTER_SECONDS));
+    throw apiError(
+      "request_timeout",
+      `No answer from the database within ${ctx.requestTimeoutMs} ms; the request may or may not take effect. Retry with the same Idempotency-Key after ${DATABASE_RETRY_AFTER_SECONDS} s`,
+    );
+  }
+  if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR" && isTransientDatabaseFailure(result.error)) {
+    ctx.responseHeaders.set("Retry-After", String(DATABASE_RETRY_AFTER_SECONDS));
+    throw apiError(
+      "database_unavailable",
+      `The database is unavailable right now. Retry after ${DATABASE_RETRY_AFTER_SECONDS} s (a mutation with the same Idempotency-Key runs at most once)`,
+    );
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(answerWhenDatabaseAway);
+
+/**
+ * Demo mode is decided once, when the API is loaded: ONCELY_DEMO=1 in the process's
+ * environment (apps/server's env.ts sets it from its defaults before loading the API). Outside
+ * demo mode the chaos layer (demo/chaos.ts) is not in the procedure chain at all.
+ */
+const demoMode = chaosAvailable();
+
+/** Requires `Authorization: Bearer <api key>`; adds `principalId` to the context. */
+const authenticated = publicProcedure.use(async ({ ctx, next }) => {
+  const principalId = await ctx.resolvePrincipal(ctx.headers.get("authorization"));
+  if (!principalId) {
+    throw apiError("unauthenticated", "Send a valid API key as `Authorization: Bearer <key>`");
+  }
+  return next({ ctx: { principalId } });
+});
+
+/** Authenticated, then (in demo mode only) the chaos layer's faults for that principal. */
+export const authedProcedure = demoMode
+  ? authenticated.use(({ ctx, path, type, next }) =>
+      withChaos(
+        {
+          principalId: ctx.principalId,
+          path,
+          type,
+          requestId: ctx.headers.get(REQUEST_ID_HEADER),
+          responseHeaders: ctx.responseHeaders,
+        },
+        next,
+      ),
+    )
+  : authenticated;
+
+/** The engine's points: timings for request logs and metrics, then (demo mode) the faults. */
+const enginePoint = demoMode
+  ? async (point: EnginePoint, info: EnginePointInfo) => {
+      notePoint(point);
+      await chaosPoint(point, info);
     }
-    return next({ ctx: { principalId } });
-  })
-  .use(({ ctx, path, type, next }) =>
-    withChaos(
-      {
-        principalId: ctx.principalId,
-        path,
-        type,
-        requestId: ctx.headers.get(REQUEST_ID_HEADER),
-        responseHeaders: ctx.responseHeaders,
-      },
-      next,
-    ),
-  );
+  : notePoint;
 
 /**
  * The idempotency plugin: concatenate after `.input()`, so it fingerprints parsed input and
@@ -87,7 +147,7 @@ export const authedProcedure = t.procedure
  */
 export const idempotency = idempotent<Database>({
   onBackgroundError: (error) => console.error("idempotency bookkeeping failed", error),
-  onPoint: chaosPoint,
+  onPoint: enginePoint,
 });
 
 /**
@@ -98,5 +158,5 @@ export const idempotency = idempotent<Database>({
 export const optionalIdempotency = idempotent<Database>({
   key: "optional",
   onBackgroundError: (error) => console.error("idempotency bookkeeping failed", error),
-  onPoint: chaosPoint,
+  onPoint: enginePoint,
 });

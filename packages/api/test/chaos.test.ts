@@ -1,12 +1,18 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { CHAOS_HEADER, chaosSettings, setChaosSettings } from "../src/demo/chaos";
 import { checkInvariants } from "../src/domain/invariants";
 import { accountsOf, as, createOrder, type DemoAccounts, dataOf, startTestApi, type TestApi } from "./harness";
 
+// Demo mode is decided when the API loads: this file loads it in demo mode (then switches it
+// off and on per test, which the chaos layer also checks on every call).
+const demoBefore = vi.hoisted(() => {
+  const before = process.env.ONCELY_DEMO;
+  process.env.ONCELY_DEMO = "1";
+  return before;
+});
 let api: TestApi;
 let alice: DemoAccounts;
-const demoBefore = process.env.ONCELY_DEMO;
 
 function demoMode(on: boolean) {
   if (on) process.env.ONCELY_DEMO = "1";

@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase } from "@oncely/db/testing";
 import { databaseSnapshot } from "@oncely/idempotency/testing";
 import { afterAll, beforeAll, expect } from "vitest";
 import { checkInvariants } from "../src/domain/invariants";
-import { createNodeHandler } from "../src/http/handlers";
+import { createNodeHandler, type NodeHandlerOptions } from "../src/http/handlers";
 
 export interface CallOptions {
   apiKey?: string | null;
@@ -35,10 +35,10 @@ export interface TestApi {
 }
 
 /** A fresh database (seeded with alice and bob) behind a real HTTP server on loopback. */
-export async function startTestApi(): Promise<TestApi> {
+export async function startTestApi(options: Omit<NodeHandlerOptions, "db"> = {}): Promise<TestApi> {
   const database = await createTestDatabase();
   await seedDemo(database.db);
-  const server = http.createServer(createNodeHandler({ db: database.db }));
+  const server = http.createServer(createNodeHandler({ db: database.db, ...options }));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/trpc`;
 

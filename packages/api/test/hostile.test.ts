@@ -9,7 +9,9 @@ import {
   badAuthorization,
   badIdempotencyKey,
   fetchCanCarry,
+  hostileText,
   malformedJson,
+  oddCase,
   wrongTypes,
 } from "./hostileInputs";
 import { type RawAnswer, rawRequest } from "./rawHttp";
@@ -46,7 +48,7 @@ const KEYED = ["orders.create", "orders.updateShipping", "payments.create", "ref
 /** Mutations that ignore the header: naturally idempotent (cancel), or the demo's in-memory chaos settings. */
 const UNKEYED = ["orders.cancel", "chaos.set"];
 const keyedMutations = mutations.filter((p) => KEYED.includes(p.path));
-const address = { name: "A", line1: "1 Road", city: "Town", postalCode: "1000", country: "NL" };
+const address = { name: "A", line1: "1 Road", line2: "Flat 2", city: "Town", postalCode: "1000", country: "NL" };
 
 beforeAll(async () => {
   api = await startTestApi();
@@ -56,23 +58,38 @@ beforeAll(async () => {
   const unpaid = await createOrder(api, { accountId: alice.checking, amount: 500 });
   const cancellable = await createOrder(api, { accountId: alice.checking, amount: 600 });
   const payment = await createPayment(api, { accountId: alice.checking, amount: 700 });
+  const transfer = (
+    await api.mutate(
+      "transfers.create",
+      { fromAccountId: alice.checking, toAccountId: alice.savings, amount: 1, currency: "USD" },
+      { idempotencyKey: randomUUID() },
+    )
+  ).json.result.data;
+  // Real cursors, so hostile text can be put into ones that work.
+  const keys = await api.query("idempotency.list", { limit: 1 });
+  const keyCursor = keys.json.result.data.nextCursor as string;
+  const entries = await api.query("ledger.list", { limit: 1 });
+  const ledgerCursor = entries.json.result.data.nextCursor as string;
   validInput = {
     "accounts.list": undefined,
     "accounts.get": { accountId: alice.checking },
-    "orders.create": { accountId: alice.checking, amount: 100, currency: "USD" },
+    "orders.create": { accountId: alice.checking, amount: 100, currency: "USD", description: "A bicycle bell" },
     "orders.get": { orderId: unpaid.id },
-    "orders.list": { limit: 5 },
+    "orders.list": { limit: 5, cursor: cancellable.id },
     "orders.cancel": { orderId: cancellable.id },
     "orders.updateShipping": { orderId: unpaid.id, expectedVersion: unpaid.version, shipping: address },
     "payments.create": { orderId: unpaid.id },
     "payments.get": { paymentId: payment.id },
-    "payments.list": { limit: 5 },
+    "payments.list": { orderId: payment.orderId, limit: 5, cursor: payment.id },
     "refunds.create": { paymentId: payment.id, amount: 1 },
-    "refunds.list": { limit: 5 },
+    "refunds.list": { paymentId: payment.id, limit: 5 },
     "transfers.create": { fromAccountId: alice.checking, toAccountId: alice.savings, amount: 1, currency: "USD" },
-    "idempotency.list": { limit: 5 },
+    "transfers.get": { transferId: transfer.id },
+    "transfers.list": { accountId: alice.checking, limit: 5, cursor: transfer.id },
+    "idempotency.list": { limit: 5, cursor: keyCursor },
     "idempotency.get": { key: "some-key" },
-    "ledger.recent": { limit: 5 },
+    "ledger.recent": { limit: 5, accountId: alice.checking },
+    "ledger.list": { limit: 5, accountId: alice.checking, cursor: ledgerCursor },
     "chaos.get": undefined,
     "chaos.set": { failBeforeCommit: 0, dropResponses: 0, latencyMs: 0 },
   };
@@ -306,6 +323,101 @@ describe("hostile input never gets a 5xx, a stack trace or a row written", () =>
         }
       }),
       200,
+    );
+  });
+});
+
+/** Paths of the string values in an input (`shipping.city`), each with its value. */
+function stringFields(input: unknown, prefix: string[] = []): { path: string[]; value: string }[] {
+  if (typeof input === "string") return [{ path: prefix, value: input }];
+  if (input === null || typeof input !== "object") return [];
+  return Object.entries(input).flatMap(([name, value]) => stringFields(value, [...prefix, name]));
+}
+
+/** A copy of `input` with the value at `path` replaced. */
+function withValue(input: unknown, path: string[], value: string): unknown {
+  const [head, ...rest] = path;
+  if (head === undefined) return value;
+  const object = input as Record<string, unknown>;
+  return { ...object, [head]: withValue(object[head], rest, value) };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const UPPER_CASE_UUID = /[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}/;
+
+describe("hostile strings in every string field", () => {
+  /** Every string field of every procedure's valid input, as (procedure, path, valid value). */
+  const textCases = () =>
+    procedures.flatMap((procedure) =>
+      stringFields(validInput[procedure.path]).map((field) => ({ procedure, ...field })),
+    );
+
+  it("reaches every kind of string field: ids, currencies, free text, shipping lines, keys", () => {
+    const paths = textCases().map((c) => `${c.procedure.path}:${c.path.join(".")}`);
+    for (const expected of [
+      "orders.create:description",
+      "orders.create:currency",
+      "orders.updateShipping:shipping.line2",
+      "transfers.create:toAccountId",
+      "idempotency.get:key",
+      "idempotency.list:cursor",
+      "orders.list:cursor",
+      "ledger.recent:accountId",
+    ]) {
+      expect(paths).toContain(expected);
+    }
+  });
+
+  it("NUL, other control characters and lone surrogates are a 400 in any of them, with nothing written", async () => {
+    const anyField = fc
+      .constantFrom(...textCases())
+      .chain((field) => fc.record({ field: fc.constant(field), text: hostileText(field.value), adapter: anyAdapter }));
+    await writesNothing(
+      fc.asyncProperty(anyField, async ({ field, text, adapter }) => {
+        const input = withValue(validInput[field.procedure.path], field.path, text);
+        const request: Hostile = { ...field.procedure, text: JSON.stringify(input), headers: aliceHeaders() };
+        const answer = await adapters[adapter](request);
+        expectSafeRefusal(answer, { adapter, ...request });
+        expect(answer.status).toBe(400);
+        const error = JSON.parse(answer.body).error.data;
+        expect(error.oncelyCode).toBe("invalid_input");
+        expect(error.issues.map((i: { path: string }) => i.path)).toContain(field.path.join("."));
+      }),
+      300,
+    );
+  });
+
+  it("ids in any letter case are the same ids: never a 5xx, a query answers as for the lower-case id", async () => {
+    const idCases = textCases().filter((c) => UUID.test(c.value));
+    expect(idCases.length).toBeGreaterThan(8);
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .constantFrom(...idCases)
+          .chain((field) => fc.record({ field: fc.constant(field), id: oddCase(field.value), adapter: anyAdapter })),
+        async ({ field, id, adapter }) => {
+          const send = (value: string) =>
+            adapters[adapter]({
+              ...field.procedure,
+              text: JSON.stringify(withValue(validInput[field.procedure.path], field.path, value)),
+              headers: aliceHeaders(),
+            });
+          const odd = await send(id);
+          expect(odd.status, odd.body).toBeLessThan(500);
+          expectNoInternals(odd, id);
+          // Answers name ids as the database spells them, never as the request did.
+          expect(odd.body).not.toMatch(UPPER_CASE_UUID);
+          if (field.procedure.kind === "query") {
+            const lower = await send(field.value);
+            expect(odd.status).toBe(lower.status);
+            expect(odd.body).toBe(lower.body);
+          } else if (odd.status >= 400) {
+            // A mutation may be refused for what earlier runs did (paid, refunded), never for the case.
+            expect(JSON.parse(odd.body).error.data.oncelyCode, odd.body).not.toMatch(/invalid_input|not_found/);
+          }
+        },
+      ),
+      { numRuns: 120, endOnFailure: true },
     );
   });
 });

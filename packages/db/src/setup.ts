@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./embedded";
+import { DbError } from "./errors";
 import { migrateDatabase } from "./migrate";
 
 export interface OpenDatabaseOptions {
@@ -13,6 +14,11 @@ export interface OpenDatabaseOptions {
   database?: string;
   /** Where to say what happened. Default: console.log. */
   log?: (message: string) => void;
+  /**
+   * Whether a missing `url` may start the embedded PostgreSQL. Default: not when
+   * NODE_ENV=production (a production process without DATABASE_URL is a mistake to stop at).
+   */
+  allowEmbedded?: boolean;
 }
 
 export interface OpenedDatabase {
@@ -29,14 +35,21 @@ export interface OpenedDatabase {
  */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<OpenedDatabase> {
   const log = options.log ?? console.log;
-  const url = options.url ?? process.env.DATABASE_URL;
+  const url = options.url || process.env.DATABASE_URL;
   if (url) {
     await migrateDatabase(url);
     log(`Using PostgreSQL from DATABASE_URL (${redact(url)})`);
     return { url, embedded: null, close: async () => {} };
   }
 
-  const dataDir = options.dataDir ?? process.env.ONCELY_DATA_DIR ?? defaultDataDir();
+  if (!(options.allowEmbedded ?? process.env.NODE_ENV !== "production")) {
+    throw new DbError(
+      "DATABASE_URL_REQUIRED",
+      "DATABASE_URL is not set: with NODE_ENV=production there is no embedded PostgreSQL; set DATABASE_URL=postgres://user:password@host:5432/database",
+    );
+  }
+  // An empty variable counts as unset.
+  const dataDir = options.dataDir || process.env.ONCELY_DATA_DIR || defaultDataDir();
   const embedded = await startEmbeddedPostgres({ dataDir });
   const database = options.database ?? "oncely";
   const databaseUrl = embedded.databaseUrl(database);
@@ -49,9 +62,10 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
     throw error;
   }
   const how = embedded.owner ? "started" : "attached to the one already running";
-  log(
-    `Embedded PostgreSQL ${how} on 127.0.0.1:${embedded.port} (data in ${displayPath(dataDir)}); DATABASE_URL=${databaseUrl}`,
-  );
+  const where = embedded.relocated
+    ? `data in ${embedded.dataDir}, linked from ${displayPath(embedded.relocated.from)}${embedded.relocated.reason ? ` because ${embedded.relocated.reason}` : ""}`
+    : `data in ${displayPath(embedded.dataDir)}`;
+  log(`Embedded PostgreSQL ${how} on 127.0.0.1:${embedded.port} (${where}); DATABASE_URL=${databaseUrl}`);
   return { url: databaseUrl, embedded, close: embedded.stop };
 }
 

@@ -13,6 +13,7 @@ export {
   type IdempotencyOptions,
 } from "./options";
 export { DEFAULT_LEASE_SECONDS, deriveKey, idempotentPhased, type PhasedOptions, PhaseRunner } from "./phased";
+export { isTransientDatabaseFailure } from "./postgresErrors";
 export { oncelyResponseMeta } from "./responseMeta";
 export { type AbandonedRequest, type ResumeOptions, type ResumeReport, resumeAbandonedKeys } from "./resumer";
 export { DEFAULT_SWEEP_BATCH_SIZE, type SweepOptions, startSweeper, sweepExpiredKeys } from "./sweeper";

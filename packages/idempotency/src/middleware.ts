@@ -1,8 +1,10 @@
 import { initTRPC, type TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
+import { ClaimSlots } from "./claimSlots";
 import { type Executor, type OncelyDatabase, query, type SchemalessDatabase, type TransactionOf } from "./database";
 import { fingerprintedInput, fingerprintRequest } from "./fingerprint";
 import { type EnginePoint, type IdempotencyOptions, resolveOptions } from "./options";
+import { isKeyRowConflict } from "./postgresErrors";
 import { RecentKeys } from "./recentKeys";
 import {
   assertMutation,
@@ -12,17 +14,19 @@ import {
   missingKey,
   readKeyHeader,
   translateFailure,
+  waitersFull,
 } from "./refusals";
 import { ReplayCounter } from "./replayCounter";
 import {
-  claimKey,
-  findCompletedKey,
+  completedAnswer,
+  deleteExpiredKey,
+  findKey,
+  insertAnswer,
   type KeyRef,
-  readKey,
+  type KeyRow,
+  lockKey,
   type StoredResponse,
   sqlNow,
-  storeResponse,
-  takeOverExpiredKey,
 } from "./store";
 import { serializeData, serializeError, storableError, storedOutcome } from "./storedAnswer";
 
@@ -46,14 +50,15 @@ export interface IdempotencyContext<TDb extends OncelyDatabase = SchemalessDatab
   callsInRequest?: number;
 }
 
+/** What a claim found or did, inside its transaction. */
 type Outcome<TResult> =
-  | { kind: "replay"; stored: StoredResponse }
+  | { kind: "replay"; row: KeyRow }
   | { kind: "ran"; result: TResult; stored: Promise<unknown> }
   | { kind: "refused"; error: TRPCError };
 
 /**
  * The idempotency plugin. Concatenate it after `.input()` so it fingerprints the parsed
- * input: `authedProcedure.input(schema).concat(idempotent()).mutation(({ ctx }) => ...)`.
+ * input: `t.procedure.input(schema).concat(idempotent<typeof db>()).mutation(({ ctx }) => ...)`.
  *
  * A new key runs the handler with `ctx.tx`: the key row, the handler's writes and the stored
  * answer commit in ONE transaction. A completed key replays the stored answer; the handler
@@ -72,6 +77,7 @@ export function idempotent<TDb extends OncelyDatabase = SchemalessDatabase>(opti
   };
 
   const recentKeys = new RecentKeys();
+  const slots = new ClaimSlots(settings.maxWaitersPerKey, settings.maxWaitersPerPrincipal);
   const t = initTRPC.context<IdempotencyContext<TDb>>().create();
 
   return t.procedure.use(async ({ ctx, path, input: parsedInput, getRawInput, type, next }) => {
@@ -94,10 +100,15 @@ export function idempotent<TDb extends OncelyDatabase = SchemalessDatabase>(opti
     const input = await fingerprintedInput(parsedInput, getRawInput);
     const fingerprint = fingerprintRequest(path, input);
     const now = sqlNow(settings.clock);
+    const answer = { ...ref, requestPath: path, fingerprint, ttlSeconds: settings.ttlSeconds, now };
     const point = async (at: EnginePoint) => settings.onPoint?.(at, { path, key, principalId: ctx.principalId });
+    const retryLater = () => inProgress(key, settings.retryAfterSeconds, ctx.responseHeaders);
 
-    const replay = (stored: StoredResponse) => {
-      if (stored.fingerprint !== fingerprint) throw keyReused(key, stored.requestPath);
+    /** The answer to give for a row someone already wrote under the key. */
+    const answerFrom = (row: KeyRow) => {
+      if (row.fingerprint !== fingerprint) throw keyReused(key, row.requestPath);
+      const stored: StoredResponse | null = completedAnswer(row);
+      if (!stored) throw retryLater(); // held by a phased request, or gone meanwhile
       ctx.responseHeaders.set(REPLAYED_HEADER, "true");
       counterFor(ctx.db).record(ref);
       return storedOutcome(stored);
@@ -105,86 +116,93 @@ export function idempotent<TDb extends OncelyDatabase = SchemalessDatabase>(opti
 
     const likelyRetry = recentKeys.seen(ref.principalId, ref.key);
     if (settings.fastPath === true || (settings.fastPath === "auto" && likelyRetry)) {
-      const stored = await findCompletedKey(ctx.db, ref, now);
-      if (stored) return replay(stored);
+      const row = await findKey(ctx.db, ref, now);
+      if (row && completedAnswer(row)) return answerFrom(row);
     }
 
-    let outcome: Outcome<HandlerResult>;
+    const leave = slots.enter(ref);
+    if (!leave) throw waitersFull(key, settings.retryAfterSeconds, ctx.responseHeaders);
     try {
-      outcome = await ctx.db.transaction(async (tx: Transaction): Promise<typeof outcome> => {
-        const sql = tx as Executor;
-        const claimRequest = { ...ref, requestPath: path, fingerprint, now, ttlSeconds: settings.ttlSeconds };
-        // One round trip: claim the key (its wait bounded by lock_timeout) and set the
-        // savepoint business errors roll back to.
-        const [claimed, savepoint] = await Promise.allSettled([
-          claimKey(sql, { ...claimRequest, lockTimeoutMs: settings.lockTimeoutMs }),
-          query(sql, "SAVEPOINT oncely_handler"),
+      /**
+       * Takes the key's lock, reads its row and sets the savepoint business errors roll back
+       * to, in one round trip: the read is its own statement behind the lock, so it sees what a
+       * previous holder committed. Returns the row that answers this request instead, or null
+       * when the key is ours to run.
+       */
+      const claim = async (tx: Executor): Promise<KeyRow | null> => {
+        // Sent in this order in one write: both reads go through the same prepared-statement
+        // path, so the lock reaches the connection first (a test watches the order).
+        const [locked, found, savepoint] = await Promise.allSettled([
+          lockKey(tx, ref, settings.lockTimeoutMs),
+          findKey(tx, ref, now),
+          query(tx, "SAVEPOINT oncely_handler"),
         ]);
-        // A failed claim (e.g. the bounded wait ran out) also fails the SAVEPOINT behind it
-        // ("transaction aborted"): the claim's error is the one that says what happened.
-        if (claimed.status === "rejected") throw claimed.reason;
-        if (savepoint.status === "rejected") throw savepoint.reason;
-        const claim = claimed.value;
-        if (!claim.claimed) {
-          // Not visible in the claim's snapshot means we waited for its first request: read it now.
-          const existing = claim.existing ?? (await readKey(sql, ref, now));
-          const takenOver = existing?.expired === true && (await takeOverExpiredKey(sql, claimRequest));
-          if (!takenOver) {
-            const current = existing?.expired ? await readKey(sql, ref, now) : existing;
-            if (current?.status === "completed" && current.responseStatus !== null && current.responseBody !== null) {
-              return {
-                kind: "replay",
-                stored: { ...current, responseStatus: current.responseStatus, responseBody: current.responseBody },
-              };
-            }
-            // Gone (swept) or held by a phased request: ask the client to come back.
-            return { kind: "refused", error: inProgress(key, settings.retryAfterSeconds, ctx.responseHeaders) };
-          }
-        }
+        // A lock that timed out also fails the statements behind it ("transaction aborted"):
+        // the lock's error is the one that says what happened.
+        for (const step of [locked, found, savepoint]) if (step.status === "rejected") throw step.reason;
+        const row = found.status === "fulfilled" ? found.value : null;
+        if (!row?.expired) return row;
+        await deleteExpiredKey(tx, ref, now); // an expired key counts as new
+        return null;
+      };
 
-        await point("claimed");
-        const result = await runHandler(tx);
-        if (result.ok) {
+      let outcome: Outcome<HandlerResult>;
+      try {
+        outcome = await ctx.db.transaction(async (tx: Transaction): Promise<Outcome<HandlerResult>> => {
+          const existing = await claim(tx as Executor);
+          if (existing) return { kind: "replay", row: existing };
+          await point("claimed");
+          const result = await runHandler(tx);
+          if (!result.ok) {
+            const error = storableError(result.error, settings.storableCodes);
+            if (!error) throw result.error; // unexpected: everything rolls back, the key stays free
+            // A business outcome: the handler's writes go, its answer is stored, while we still
+            // hold the key (a duplicate waiting on it then replays this answer).
+            // In turn, not pipelined: the rollback must reach PostgreSQL before the INSERT.
+            await query(tx as Executor, "ROLLBACK TO SAVEPOINT oncely_handler");
+            await insertAnswer(tx as Executor, {
+              ...answer,
+              responseStatus: getHTTPStatusCodeFromError(error),
+              responseBody: serializeError(error),
+            });
+            return { kind: "refused", error };
+          }
           await point("executed");
-          const stored = storeResponse(sql, {
-            ...ref,
+          // Not awaited here: the INSERT is dispatched now, so it reaches the connection before
+          // the COMMIT drizzle sends once this callback settles, and shares its round trip. It is
+          // awaited after the commit: had it failed, PostgreSQL turned the COMMIT into a ROLLBACK.
+          const stored = insertAnswer(tx as Executor, {
+            ...answer,
             responseStatus: 200,
             responseBody: serializeData(result.data),
           });
-          // Not awaited here: the UPDATE shares COMMIT's round trip. It reaches the driver first
-          // (it is dispatched now; drizzle sends COMMIT only after this callback settles), and
-          // is awaited after the commit: if it failed, PostgreSQL turned the COMMIT into a
-          // ROLLBACK and we must say so.
           stored.catch(() => {});
           return { kind: "ran", result, stored };
+        });
+        if (outcome.kind === "ran") {
+          await outcome.stored;
+          await point("committed");
         }
-        const error = storableError(result.error, settings.storableCodes);
-        if (!error) throw result.error; // unexpected: everything rolls back, the key stays free
-        await Promise.all([
-          query(sql, "ROLLBACK TO SAVEPOINT oncely_handler"),
-          storeResponse(sql, {
-            ...ref,
-            responseStatus: getHTTPStatusCodeFromError(error),
-            responseBody: serializeError(error),
-          }),
-        ]);
-        return { kind: "refused", error };
-      });
-      if (outcome.kind === "ran") {
-        await outcome.stored;
-        await point("committed");
+      } catch (error) {
+        if (!isKeyRowConflict(error)) throw error;
+        // Someone wrote the key's row between our read and our commit (a request that does not
+        // take our lock, e.g. a phased one): our writes rolled back, theirs answer.
+        const row = await findKey(ctx.db, ref, now);
+        outcome = row ? { kind: "replay", row } : { kind: "refused", error: retryLater() };
+      }
+
+      switch (outcome.kind) {
+        case "ran":
+          return outcome.result;
+        case "replay":
+          return answerFrom(outcome.row);
+        case "refused":
+          throw outcome.error;
       }
     } catch (error) {
       throw translateFailure(error, key, settings.retryAfterSeconds, ctx.responseHeaders);
-    }
-
-    switch (outcome.kind) {
-      case "ran":
-        return outcome.result;
-      case "replay":
-        return replay(outcome.stored);
-      case "refused":
-        throw outcome.error;
+    } finally {
+      leave();
     }
   });
 }

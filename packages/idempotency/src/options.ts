@@ -1,4 +1,7 @@
 import type { TRPCError } from "@trpc/server";
+import { DEFAULT_MAX_WAITERS_PER_KEY, DEFAULT_MAX_WAITERS_PER_PRINCIPAL } from "./claimSlots";
+
+export { DEFAULT_MAX_WAITERS_PER_KEY, DEFAULT_MAX_WAITERS_PER_PRINCIPAL };
 
 export const DEFAULT_TTL_SECONDS = 24 * 60 * 60;
 export const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
@@ -33,6 +36,13 @@ export interface IdempotencyOptions {
   ttlSeconds?: number;
   /** How long a duplicate waits for an in-flight first request before a 409. Default 5 s. */
   lockTimeoutMs?: number;
+  /**
+   * How many requests of this process may wait at once for a key another request holds (each
+   * waits with a pool connection); more are answered 409 + Retry-After at once. Default 2.
+   */
+  maxWaitersPerKey?: number;
+  /** The same bound over all of one principal's keys, so one principal cannot take the pool. Default 4. */
+  maxWaitersPerPrincipal?: number;
   /** `Retry-After` (seconds) sent with that 409 and with transient-failure 503s. Default 1. */
   retryAfterSeconds?: number;
   /**
@@ -62,6 +72,8 @@ export function resolveOptions(options: IdempotencyOptions): ResolvedOptions {
     key: options.key ?? "required",
     ttlSeconds: options.ttlSeconds ?? DEFAULT_TTL_SECONDS,
     lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+    maxWaitersPerKey: options.maxWaitersPerKey ?? DEFAULT_MAX_WAITERS_PER_KEY,
+    maxWaitersPerPrincipal: options.maxWaitersPerPrincipal ?? DEFAULT_MAX_WAITERS_PER_PRINCIPAL,
     retryAfterSeconds: options.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS,
     storableCodes: options.storableCodes ?? [],
     fastPath: options.fastPath ?? "auto",

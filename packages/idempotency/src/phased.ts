@@ -25,12 +25,16 @@ import {
   readKeyHeader,
   translateFailure,
 } from "./refusals";
-import { findCompletedKey, type KeyRef, readKey, sqlNow } from "./store";
+import { findCompletedKey, findKey, type KeyRef, sqlNow } from "./store";
 import { serializeData, serializeError, storableError, storedOutcome } from "./storedAnswer";
 
 export const DEFAULT_LEASE_SECONDS = 30;
 
-export interface PhasedOptions extends Omit<IdempotencyOptions, "key" | "fastPath" | "lockTimeoutMs"> {
+export interface PhasedOptions
+  extends Omit<
+    IdempotencyOptions,
+    "key" | "fastPath" | "lockTimeoutMs" | "maxWaitersPerKey" | "maxWaitersPerPrincipal"
+  > {
   /** How long a worker holds a key between phases before a retry or the resumer may take over. Default 30 s. */
   leaseSeconds?: number;
 }
@@ -155,7 +159,7 @@ export function idempotentPhased<TDb extends OncelyDatabase = SchemalessDatabase
       };
       let finished: Record<string, unknown> = {};
       if (!(await claimPhasedKey(sql, claim))) {
-        const row = await readKey(sql, ref, now);
+        const row = await findKey(sql, ref, now);
         if (row?.expired && (await restartExpiredKey(sql, claim))) {
           // An expired key counts as new.
         } else if (row?.status === "completed" && row.responseStatus !== null && row.responseBody !== null) {

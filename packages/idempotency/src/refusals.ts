@@ -45,6 +45,15 @@ export function inProgress(key: string, retryAfterSeconds: number, responseHeade
   );
 }
 
+/** 409 + Retry-After at once: enough requests of this process already wait for this key (or principal). */
+export function waitersFull(key: string, retryAfterSeconds: number, responseHeaders: Headers): TRPCError {
+  responseHeaders.set("Retry-After", String(retryAfterSeconds));
+  return refusal(
+    "idempotency_key_in_progress",
+    `A request with Idempotency-Key "${key}" is still being processed and others already wait for it; retry after ${retryAfterSeconds}s`,
+  );
+}
+
 /** Database failures become answers that tell the client what to do; the rest passes through. */
 export function translateFailure(error: unknown, key: string, retryAfterSeconds: number, responseHeaders: Headers) {
   if (sqlStateOf(error) === LOCK_NOT_AVAILABLE) return inProgress(key, retryAfterSeconds, responseHeaders);

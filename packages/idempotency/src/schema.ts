@@ -1,6 +1,9 @@
 import { sql } from "drizzle-orm";
 import { char, check, index, integer, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
+/** The key table's primary key: a unique violation of it means the key's row exists already. */
+export const KEY_TABLE_PRIMARY_KEY = "oncely_idempotency_keys_pkey";
+
 /**
  * The engine's one table, as a Drizzle definition: add it to your drizzle-kit schema
  * (`export { idempotencyKeys } from "@oncely/idempotency/schema"`) and generate your own
@@ -39,7 +42,7 @@ export const idempotencyKeys = pgTable(
     leaseId: uuid("lease_id"),
   },
   (t) => [
-    primaryKey({ name: "oncely_idempotency_keys_pkey", columns: [t.principalId, t.key] }),
+    primaryKey({ name: KEY_TABLE_PRIMARY_KEY, columns: [t.principalId, t.key] }),
     index("oncely_idempotency_keys_expires_idx").on(t.expiresAt),
     index("oncely_idempotency_keys_in_progress_idx").on(t.lockedUntil).where(sql`${t.status} = 'in_progress'`),
     check("oncely_idempotency_keys_status_check", sql`${t.status} IN ('in_progress', 'completed')`),

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { sql, TransactionRollbackError } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { claimKey } from "../src/store";
+import { findKey, insertAnswer, lockKey } from "../src/store";
 import { createEngineDatabase, type EngineDatabase } from "./engineDatabase";
 
-// The claim statement bounds its own wait with lock_timeout and puts the transaction's value
-// back in the same statement (no SET round trips): both halves are checked here directly.
+// The claim: the key's advisory lock, its wait bounded by lock_timeout inside the statement
+// (the transaction's own value is back afterwards), then the key's row read by a statement of
+// its own, so the read sees what the previous holder committed. Checked here directly.
 
 let database: EngineDatabase;
 const principalId = "user_claim";
@@ -14,27 +15,27 @@ beforeAll(async () => {
 });
 afterAll(() => database.drop());
 
-const claim = (sql: Parameters<typeof claimKey>[0], key: string, lockTimeoutMs: number) =>
-  claimKey(sql, {
-    principalId,
-    key,
-    requestPath: "test.claim",
-    fingerprint: "0".repeat(64),
-    ttlSeconds: 60,
-    lockTimeoutMs,
-    now: null,
-  });
+const ref = (key: string) => ({ principalId, key });
 
-/** A transaction holding `key` claimed, until the test commits or rolls it back. */
+/** A transaction holding `key`'s lock (with its answer written), until the test commits or rolls back. */
 async function holdKey(key: string) {
   let decide: (commit: boolean) => void = () => {};
   const decision = new Promise<boolean>((resolve) => (decide = resolve));
-  let claimed: () => void = () => {};
-  const holding = new Promise<void>((resolve) => (claimed = resolve));
+  let locked: () => void = () => {};
+  const holding = new Promise<void>((resolve) => (locked = resolve));
   const finished = database.db
     .transaction(async (tx) => {
-      expect(await claim(tx, key, 5_000)).toEqual({ claimed: true });
-      claimed();
+      await lockKey(tx, ref(key), 5_000);
+      await insertAnswer(tx, {
+        ...ref(key),
+        requestPath: "test.claim",
+        fingerprint: "0".repeat(64),
+        ttlSeconds: 60,
+        now: null,
+        responseStatus: 200,
+        responseBody: '{"first":true}',
+      });
+      locked();
       if (!(await decision)) tx.rollback();
     })
     .catch((error: unknown) => {
@@ -59,11 +60,11 @@ async function someoneWaitsOnALock() {
   }
 }
 
-describe("claimKey", () => {
-  it("leaves the transaction's own lock_timeout in force after the claim", async () => {
+describe("the claim", () => {
+  it("leaves the transaction's own lock_timeout in force after taking the key's lock", async () => {
     const after = await database.db.transaction(async (tx) => {
       await tx.execute(sql`SET LOCAL lock_timeout = '7s'`);
-      expect(await claim(tx, randomUUID(), 300)).toEqual({ claimed: true });
+      await lockKey(tx, ref(randomUUID()), 300);
       const [row] = await tx.execute<{ lock_timeout: string }>(sql`SHOW lock_timeout`);
       return row?.lock_timeout;
     });
@@ -75,7 +76,7 @@ describe("claimKey", () => {
     const holder = await holdKey(key);
     try {
       // The holder never finishes while we wait: only the bound can end the wait.
-      const waited = database.db.transaction((tx) => claim(tx, key, 200));
+      const waited = database.db.transaction((tx) => lockKey(tx, ref(key), 200));
       // lock_not_available, raised by PostgreSQL (drizzle keeps it as the cause)
       await expect(waited).rejects.toMatchObject({ cause: { code: "55P03" } });
     } finally {
@@ -83,20 +84,37 @@ describe("claimKey", () => {
     }
   });
 
-  it("sees the winner's row after waiting for its commit: not claimed", async () => {
-    const key = randomUUID();
-    const holder = await holdKey(key);
+  it("does not make another key wait", async () => {
+    const holder = await holdKey(randomUUID());
     try {
-      const waited = database.db.transaction((tx) => claim(tx, key, 5_000));
-      await someoneWaitsOnALock(); // commit only once the second claim is queued behind ours
-      await holder.commit();
-      expect(await waited).toMatchObject({ claimed: false });
+      await expect(database.db.transaction((tx) => lockKey(tx, ref(randomUUID()), 200))).resolves.toBeUndefined();
     } finally {
       await holder.rollback();
     }
-    const [row] = await database.sql<
-      { n: number }[]
-    >`SELECT count(*)::int AS n FROM oncely_idempotency_keys WHERE key = ${key}`;
-    expect(row?.n).toBe(1);
+  });
+
+  /** A second claim queued behind a holder of `key`, which then ends as told: what that claim reads. */
+  async function claimBehindHolder(ending: "commit" | "rollback") {
+    const key = randomUUID();
+    const holder = await holdKey(key);
+    const waited = database.db.transaction(async (tx) => {
+      const [, row] = await Promise.all([lockKey(tx, ref(key), 5_000), findKey(tx, ref(key), null)]);
+      return row;
+    });
+    await someoneWaitsOnALock(); // end the holder only once the second claim is queued behind it
+    await holder[ending]();
+    return waited;
+  }
+
+  it("reads, behind the lock, the answer the holder committed while it waited", async () => {
+    expect(await claimBehindHolder("commit")).toMatchObject({
+      status: "completed",
+      responseBody: '{"first":true}',
+      expired: false,
+    });
+  });
+
+  it("reads no row when the holder rolled back: the key is free", async () => {
+    expect(await claimBehindHolder("rollback")).toBeNull();
   });
 });

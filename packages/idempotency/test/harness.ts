@@ -15,9 +15,9 @@ export const PRINCIPALS = { alice: "user_alice", bob: "user_bob" } as const;
  */
 export async function startTestServer(
   options: IdempotencyOptions = {},
-  extra: Pick<TestRouterOptions, "phased" | "processorUrl"> & Pick<ConnectOptions, "driver" | "debug"> = {},
+  extra: Pick<TestRouterOptions, "phased" | "processorUrl"> & Pick<ConnectOptions, "driver" | "debug" | "max"> = {},
 ) {
-  const database = await createEngineDatabase({ driver: extra.driver, debug: extra.debug });
+  const database = await createEngineDatabase({ driver: extra.driver, debug: extra.debug, max: extra.max });
   const faults: Faults = { throwAfterInsert: 0, holdMs: 0, killConnection: 0, lockAccount: false };
   let executions = 0;
 

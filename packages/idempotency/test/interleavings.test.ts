@@ -5,7 +5,8 @@ import { startTestServer, type TestServer } from "./harness";
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ lockTimeoutMs: 10_000 });
+  // Every duplicate waits its turn here (no waiters' bound): the property is about exactly once.
+  server = await startTestServer({ lockTimeoutMs: 10_000, maxWaitersPerKey: 100, maxWaitersPerPrincipal: 100 });
 });
 afterAll(() => server.close());
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "./harness";
+import { fingerprintRequest } from "../src/index";
+import { PRINCIPALS, startTestServer, type TestServer } from "./harness";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -57,22 +58,34 @@ describe("atomicity: key, business writes and answer commit together", () => {
   });
 
   it("sends the stored answer inside the transaction: on the same connection, before its COMMIT", async () => {
-    const sent: { connection: number; statement: string }[] = [];
+    const sent: { connection: number; statement: string; parameters: unknown[] }[] = [];
     const watched = await startTestServer(
       {},
-      { debug: (connection, statement) => sent.push({ connection, statement }) },
+      { debug: (connection, statement, parameters) => sent.push({ connection, statement, parameters }) },
     );
     try {
       const key = randomUUID();
       expect((await watched.call(input(1000, undefined, watched), withKey(key))).status).toBe(200);
-      const stored = sent.findIndex((s) => s.statement.includes("SET response_status") && s.statement.includes(key));
-      expect(stored).toBeGreaterThan(-1);
-      const connection = sent[stored]?.connection;
-      const onConnection = sent.filter((s) => s.connection === connection).map((s) => s.statement.trim());
-      const at = onConnection.findIndex((s) => s.includes("SET response_status") && s.includes(key));
-      // The transaction's statements in order: ... claim, SAVEPOINT, the order, the answer, COMMIT.
-      expect(onConnection.slice(0, at).some((s) => s.includes('INSERT INTO "oncely_idempotency_keys"'))).toBe(true);
-      expect(onConnection[at + 1]?.toLowerCase()).toBe("commit");
+      const isAnswer = (s: (typeof sent)[number]) =>
+        s.statement.includes('insert into "oncely_idempotency_keys"') && s.parameters.includes(key);
+      const answer = sent.find(isAnswer);
+      expect(answer).toBeDefined();
+      const onConnection = sent.filter((s) => s.connection === answer?.connection);
+      const at = onConnection.findIndex(isAnswer);
+      // The transaction's statements in order: BEGIN, the key's lock, its row, the order, the answer, COMMIT.
+      const before = onConnection.slice(0, at);
+      const begin = before.map((s) => s.statement.trim().toLowerCase()).lastIndexOf("begin");
+      expect(begin).toBeGreaterThan(-1);
+      const inTransaction = before.slice(begin);
+      const lock = inTransaction.findIndex(
+        (s) => s.statement.includes("pg_advisory_xact_lock") && String(s.parameters).includes(key),
+      );
+      const read = inTransaction.findIndex(
+        (s) => s.statement.includes('from "oncely_idempotency_keys" AS k') && s.parameters.includes(key),
+      );
+      expect(lock).toBeGreaterThan(-1);
+      expect(read).toBeGreaterThan(lock); // the read comes after the lock, so it sees a holder's commit
+      expect(onConnection[at + 1]?.statement.trim().toLowerCase()).toBe("commit");
       expect(await watched.count("oncely_idempotency_keys")).toBe(1);
     } finally {
       await watched.close();
@@ -204,6 +217,54 @@ describe("concurrent duplicates", () => {
     expect(later.body).toBe(first.body);
     expect(server.executions()).toBe(runs + 1);
     expect(await server.count("orders")).toBe(orders + 1);
+  });
+});
+
+describe("a business error and a duplicate waiting on its key", () => {
+  it("the duplicate replays the stored error: one execution, no effect", async () => {
+    // The first execution declines; its writes roll back to the savepoint and the error is
+    // stored while it still holds the key, so the duplicate queued behind it never runs.
+    const patient = await startTestServer({ lockTimeoutMs: 10_000 });
+    try {
+      const key = randomUUID();
+      patient.faults.declineNext = 1;
+      patient.faults.holdMs = 200; // the duplicate queues on the key while the first runs
+      const first = patient.call(input(1000, undefined, patient), withKey(key));
+      await new Promise((r) => setTimeout(r, 50));
+      const duplicate = patient.call(input(1000, undefined, patient), withKey(key));
+      const answers = await Promise.all([first, duplicate]);
+      expect(answers.map((a) => a.status)).toEqual([422, 422]);
+      expect(answers[1]?.body).toBe(answers[0]?.body);
+      expect(answers[1]?.headers.get("idempotent-replayed")).toBe("true");
+      expect(patient.executions()).toBe(1);
+      expect(await patient.count("orders")).toBe(0);
+      const [row] = await patient.database.sql`SELECT response_status FROM oncely_idempotency_keys WHERE key = ${key}`;
+      expect(row?.response_status).toBe(422);
+    } finally {
+      await patient.close();
+    }
+  });
+});
+
+describe("a key row written by someone else while the handler ran", () => {
+  it("rolls this execution back and answers with that row", async () => {
+    const key = randomUUID();
+    const body = input(4242);
+    const orders = await server.count("orders");
+    server.faults.afterInsert = async () => {
+      server.faults.afterInsert = undefined;
+      // As a request that does not take the key's lock would (a phased one): straight in.
+      await server.database.sql`
+        INSERT INTO oncely_idempotency_keys (principal_id, key, request_path, fingerprint, status, response_status,
+                                             response_body, expires_at)
+        VALUES (${PRINCIPALS.alice}, ${key}, 'createOrder', ${fingerprintRequest("createOrder", { ...body, outcome: "ok" })},
+                'completed', 200, '{"written":"elsewhere"}', now() + interval '1 hour')`;
+    };
+    const answer = await server.call(body, withKey(key));
+    expect(answer.status).toBe(200);
+    expect(answer.json.result.data).toEqual({ written: "elsewhere" });
+    expect(answer.headers.get("idempotent-replayed")).toBe("true");
+    expect(await server.count("orders")).toBe(orders); // this execution's order rolled back
   });
 });
 

@@ -29,7 +29,12 @@ export interface OncelyClientOptions {
    * for none.
    */
   retryBudget?: Partial<RetryBudgetOptions> | RetryBudget | false;
+  /** Most queries sent in one batched request (the Oncely API refuses more than 20). Default 20. */
+  maxBatchSize?: number;
 }
+
+/** Queries per batched request, by default: what an Oncely server accepts (its `maxBatchSize`). */
+export const DEFAULT_MAX_BATCH_SIZE = 20;
 
 /**
  * A typed tRPC client whose mutations are safe to retry: each logical mutation gets one
@@ -71,7 +76,15 @@ export function createOncelyClient<TRouter extends AnyTRPCRouter>(options: Oncel
           },
         }),
       ],
-      false: [oncelyRetryLink(retry), httpBatchLink({ url: options.url, fetch, headers: baseHeaders })],
+      false: [
+        oncelyRetryLink(retry),
+        httpBatchLink({
+          url: options.url,
+          fetch,
+          headers: baseHeaders,
+          maxItems: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
+        }),
+      ],
     }),
   ];
   return createTRPCClient<TRouter>({ links: links as TRPCLink<TRouter>[] });

@@ -1,5 +1,5 @@
 export { type AttemptEvent, type CallMeta, type CallResult, withMeta } from "./callMeta";
-export { createOncelyClient, type OncelyClientOptions } from "./client";
+export { createOncelyClient, DEFAULT_MAX_BATCH_SIZE, type OncelyClientOptions } from "./client";
 export { IDEMPOTENCY_KEY_HEADER, MAX_KEY_LENGTH, REPLAYED_HEADER } from "./constants";
 export {
   httpStatusOf,

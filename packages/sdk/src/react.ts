@@ -5,6 +5,7 @@ export {
   type OperationKeyStorage,
   type OperationKeys,
   type OperationKeysOptions,
+  outcomeIsUnknown,
   STORAGE_PREFIX,
 } from "./react/operationKeys";
 export {

@@ -30,6 +30,34 @@ describe("the browser path has no Node-only imports", () => {
     expect(code).not.toMatch(/\brequire\(/);
   });
 
+  it.each(["src/api.ts", "dist/api.js"])(
+    "%s (the typed Oncely API client) bundles without any server code",
+    async (entry) => {
+      const { inputs } = await bundleForBrowser(entry);
+      expect(inputs.some((input) => input.includes("@trpc/client"))).toBe(true);
+      expect(inputs.filter((input) => input.startsWith("node:"))).toEqual([]);
+      // Types only: nothing of the server's packages, drizzle, postgres.js or zod at runtime.
+      expect(
+        inputs.filter((input) =>
+          /@oncely\/(api|db|idempotency)|packages\/(api|db|idempotency)\/|drizzle|postgres|zod/.test(input),
+        ),
+      ).toEqual([]);
+    },
+  );
+
+  it("the published api entry's types need nothing but @trpc/server", () => {
+    const declarations = readdirSync(path.join(root, "dist")).filter((file) => file.endsWith(".d.ts"));
+    expect(declarations).toContain("api.d.ts");
+    for (const file of declarations) {
+      const text = readFileSync(path.join(root, "dist", file), "utf8");
+      const imported = [...text.matchAll(/from\s*["']([^"']+)["']/g)].map((m) => m[1]);
+      expect(
+        imported.filter((name) => !name?.startsWith(".") && !/^@trpc\/|^@tanstack\/|^react$/.test(name ?? "")),
+        file,
+      ).toEqual([]);
+    }
+  });
+
   it.each(["src/react.ts", "dist/react.js"])("%s bundles for the browser too", async (entry) => {
     const { inputs } = await bundleForBrowser(entry);
     expect(inputs.some((input) => input.includes("@tanstack/react-query"))).toBe(true);

@@ -8,6 +8,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type RunningServer, spawnServer } from "../../../apps/server/test/spawnServer";
 
 // A stranger's app (examples/tip-jar: its own package.json, its own table, principals such as
 // "user_42") gets @oncely/idempotency and @oncely/sdk the way any team would: packed tarballs,
@@ -46,24 +47,11 @@ beforeAll(async () => {
     tarballs[name] = path.join(workDir, file);
   }
 
-  app = path.join(workDir, "tip-jar");
-  await cp(EXAMPLE, app, { recursive: true, filter: (src) => !/node_modules|[/\\]dist$/.test(src) });
-  const manifest = JSON.parse(await readFile(path.join(app, "package.json"), "utf8"));
-  for (const name of Object.keys(LIBRARIES) as Library[]) manifest.dependencies[name] = `file:${tarballs[name]}`;
-  await writeFile(path.join(app, "package.json"), JSON.stringify(manifest, null, 2));
-  await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], app);
-  await run(path.join(app, "node_modules", ".bin", "tsc"), ["-p", "."], app);
+  app = await installExample("tip-jar");
 
   adminUrl = inject("oncelyPostgresUrl");
   database = `tip_jar_${randomBytes(6).toString("hex")}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`CREATE DATABASE ${database}`);
-  } finally {
-    await admin.end({ timeout: 5 });
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${database}`;
+  const url = await createDatabase(database);
   await run(process.execPath, ["dist/migrate.js"], app, { DATABASE_URL: url.toString() });
   sql = postgres(url.toString(), { max: 2, onnotice: () => {} });
 
@@ -87,12 +75,61 @@ beforeAll(async () => {
 afterAll(async () => {
   server?.kill("SIGKILL");
   await sql?.end({ timeout: 5 });
-  if (database) {
-    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).finally(() => admin.end({ timeout: 5 }));
-  }
+  if (database) await dropDatabase(database);
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
+
+/** A new database on the run's PostgreSQL (the repo's test setup), and its URL. */
+async function createDatabase(name: string): Promise<URL> {
+  await adminStatement(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url;
+}
+
+const dropDatabase = (name: string) => adminStatement(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+
+async function adminStatement(statement: string): Promise<void> {
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(statement);
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+}
+
+/**
+ * Copies examples/<name> out of the workspace, points its @oncely/* dependencies at the
+ * tarballs, installs it with npm and builds it with its own TypeScript.
+ */
+async function installExample(name: string): Promise<string> {
+  const dir = path.join(workDir, name);
+  await cp(path.join(REPO, "examples", name), dir, {
+    recursive: true,
+    filter: (src) => !/node_modules|[/\\]dist$/.test(src),
+  });
+  const manifest = JSON.parse(await readFile(path.join(dir, "package.json"), "utf8"));
+  for (const library of Object.keys(LIBRARIES) as Library[]) {
+    if (manifest.dependencies[library]) manifest.dependencies[library] = `file:${tarballs[library]}`;
+  }
+  await writeFile(path.join(dir, "package.json"), JSON.stringify(manifest, null, 2));
+  await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], dir);
+  await run(path.join(dir, "node_modules", ".bin", "tsc"), ["-p", "."], dir);
+  return dir;
+}
+
+/** Runs the app's TypeScript with extra files in src/, then removes them: what tsc printed, or "compiled". */
+async function compileWith(dir: string, files: Record<string, string>): Promise<string> {
+  for (const [file, text] of Object.entries(files)) await writeFile(path.join(dir, "src", file), text);
+  try {
+    return await run(path.join(dir, "node_modules", ".bin", "tsc"), ["-p", ".", "--noEmit"], dir).then(
+      () => "compiled",
+      (error: { stdout: string }) => error.stdout,
+    );
+  } finally {
+    for (const file of Object.keys(files)) await rm(path.join(dir, "src", file));
+  }
+}
 
 const sendTip = async (body: unknown, headers: Record<string, string>) => {
   const response = await fetch(`${base}/sendTip`, {
@@ -169,17 +206,9 @@ const tipJar = createOncelyClient<AppRouter>({ url: "http://127.0.0.1:1" });
 export const sent = tipJar.sendTip.mutate({ amountCents: "five", message: "hi" });
 `,
     };
-    for (const [file, text] of Object.entries(wrong)) await writeFile(path.join(app, "src", file), text);
-    try {
-      const compiled = await run(path.join(app, "node_modules", ".bin", "tsc"), ["-p", ".", "--noEmit"], app).then(
-        () => "compiled",
-        (error: { stdout: string }) => error.stdout,
-      );
-      expect(compiled).toMatch(/wrongServer\.ts\(3,\d+\): error TS2769|wrongServer\.ts\(3,\d+\): error TS2322/);
-      expect(compiled).toMatch(/wrongClient\.ts\(4,\d+\): error TS2322/);
-    } finally {
-      for (const file of Object.keys(wrong)) await rm(path.join(app, "src", file));
-    }
+    const compiled = await compileWith(app, wrong);
+    expect(compiled).toMatch(/wrongServer\.ts\(3,\d+\): error TS2769|wrongServer\.ts\(3,\d+\): error TS2322/);
+    expect(compiled).toMatch(/wrongClient\.ts\(4,\d+\): error TS2322/);
   });
 
   it("replays a retry byte for byte with Idempotent-Replayed, and writes once", async () => {
@@ -286,5 +315,70 @@ export const sent = tipJar.sendTip.mutate({ amountCents: "five", message: "hi" }
       proxy.closeAllConnections();
       await new Promise((resolve) => proxy.close(resolve));
     }
+  });
+});
+
+describe("a typed client of a running Oncely API (@oncely/sdk/api)", () => {
+  let client: string;
+  let api: RunningServer;
+  let apiDatabase: string;
+  let apiSql: postgres.Sql;
+
+  beforeAll(async () => {
+    client = await installExample("api-client");
+    apiDatabase = `api_client_${randomBytes(6).toString("hex")}`;
+    const url = await createDatabase(apiDatabase);
+    // The real API process, built, on a database of its own; demo mode seeds sk_test_alice.
+    api = await spawnServer({ DATABASE_URL: url.toString(), ONCELY_DEMO: "1" });
+    apiSql = postgres(url.toString(), { max: 1, onnotice: () => {} });
+  });
+
+  afterAll(async () => {
+    await api?.stop();
+    await apiSql?.end({ timeout: 5 });
+    if (apiDatabase) {
+      const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      await admin
+        .unsafe(`DROP DATABASE IF EXISTS ${apiDatabase} WITH (FORCE)`)
+        .finally(() => admin.end({ timeout: 5 }));
+    }
+  });
+
+  it("installs with nothing but the SDK and tRPC: no server code, no drizzle, postgres.js or zod", async () => {
+    const installed = await readdir(path.join(client, "node_modules"));
+    for (const name of ["drizzle-orm", "postgres", "zod"]) expect(installed).not.toContain(name);
+    expect(await readdir(path.join(client, "node_modules", "@oncely"))).toEqual(["sdk"]);
+  });
+
+  it("typechecks from declarations that need nothing but tRPC, and a wrong input type fails to compile", async () => {
+    const dist = path.join(client, "node_modules", "@oncely", "sdk", "dist");
+    for (const file of (await readdir(dist)).filter((f) => f.endsWith(".d.ts"))) {
+      const text = await readFile(path.join(dist, file), "utf8");
+      const imported = [...text.matchAll(/from\s*["']([^"']+)["']/g)].map((m) => m[1] ?? "");
+      expect(
+        imported.filter((name) => !name.startsWith(".") && !/^@trpc\/|^@tanstack\/|^react$/.test(name)),
+        file,
+      ).toEqual([]);
+    }
+    const compiled = await compileWith(client, {
+      "wrong.ts": `import { createOncelyApiClient } from "@oncely/sdk/api";
+const api = createOncelyApiClient({ url: "http://127.0.0.1:1" });
+export const order = api.orders.create.mutate({ accountId: "a", amount: "19.99", currency: "USD" });
+`,
+    });
+    expect(compiled).toMatch(/wrong\.ts\(3,\d+\): error TS2322/);
+  });
+
+  it("creates and pays an order against the real apps/server", async () => {
+    const { stdout } = await run(process.execPath, ["dist/main.js"], client, {
+      ONCELY_URL: api.url,
+      ONCELY_API_KEY: "sk_test_alice",
+    });
+    const result = JSON.parse(stdout) as { orderId: string; paymentId: string; status: string; attempts: number };
+    expect(result.status).toBe("succeeded");
+    expect(await apiSql`SELECT status FROM orders WHERE id = ${result.orderId}`).toEqual([{ status: "paid" }]);
+    expect(await apiSql`SELECT count(*)::int AS n FROM payments WHERE order_id = ${result.orderId}`).toEqual([
+      { n: 1 },
+    ]);
   });
 });

@@ -2,8 +2,8 @@
 
 import type { AccountResponse } from "@oncely/api";
 import Link from "next/link";
-import { type FormEvent, useId, useState } from "react";
-import { describeError } from "../../lib/errorText";
+import { type FormEvent, useId, useRef, useState } from "react";
+import { formError } from "../../lib/errorText";
 import { formatMoney, parseMoney } from "../../lib/money";
 import { useTRPC } from "../../trpc/react";
 import { AccountSelect, AmountInput } from "./form-fields";
@@ -12,18 +12,22 @@ import { AttemptSummary, RetryTimeline } from "./retry-timeline";
 import { useTimelineMutation } from "./use-timeline-mutation";
 
 const CURRENCY = "USD";
+const MAX_DESCRIPTION = 500;
 
 /**
- * Creates an order through the SDK. The same values submitted again (a double click, a resubmit
- * after a lost answer, or after a reload) are the same operation with the same key, so the
- * order is created once; changing the form after a success starts a new operation.
+ * Creates an order through the SDK. A double click or a resubmit while the outcome is unknown
+ * (a lost answer, a reload) is the same operation with the same key, so the order is created
+ * once. After a success the form offers "Create another", which clears it for a new order.
  */
 export function CreateOrderForm({ accounts }: { accounts: AccountResponse[] }) {
   const trpc = useTRPC();
   const ids = useId();
+  const form = useRef<HTMLFormElement>(null);
   const [amountError, setAmountError] = useState<string | null>(null);
   const create = useTimelineMutation(trpc.orders.create, { persistAs: "create-order" });
   const busy = create.isPending;
+  const refused = create.isError ? formError(create.error, ["accountId", "amount", "description"]) : null;
+  const serverFields: Record<string, string> = refused?.fields ?? {};
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -44,7 +48,14 @@ export function CreateOrderForm({ accounts }: { accounts: AccountResponse[] }) {
     });
   }
 
-  // After a success the next change is a new order: forget the finished operation's key.
+  function createAnother() {
+    form.current?.reset();
+    setAmountError(null);
+    create.startOver();
+    document.getElementById(`${ids}-amount`)?.focus();
+  }
+
+  // After a success, a change of the form is a new order: forget the finished one.
   const onChange = () => {
     if (create.isSuccess) create.startOver();
   };
@@ -52,7 +63,7 @@ export function CreateOrderForm({ accounts }: { accounts: AccountResponse[] }) {
   if (accounts.length === 0) return <p className="card muted">No customer account to charge.</p>;
 
   return (
-    <form className="card form" onSubmit={onSubmit} onChange={onChange} noValidate>
+    <form ref={form} className="card form" onSubmit={onSubmit} onChange={onChange} noValidate>
       <AccountSelect
         id={`${ids}-account`}
         label="Account"
@@ -60,6 +71,7 @@ export function CreateOrderForm({ accounts }: { accounts: AccountResponse[] }) {
         accounts={accounts}
         required
         disabled={busy}
+        error={serverFields.accountId}
       />
       <AmountInput
         id={`${ids}-amount`}
@@ -67,36 +79,52 @@ export function CreateOrderForm({ accounts }: { accounts: AccountResponse[] }) {
         placeholder="12.50"
         required
         disabled={busy}
-        error={amountError}
+        error={amountError ?? serverFields.amount}
       />
       <div className="field field-wide">
-        <label htmlFor={`${ids}-description`}>Description</label>
+        <label htmlFor={`${ids}-description`}>Description (optional)</label>
         <input
           id={`${ids}-description`}
           name="description"
-          maxLength={500}
+          maxLength={MAX_DESCRIPTION}
           autoComplete="off"
           placeholder="Bicycle bell"
           disabled={busy}
+          aria-invalid={serverFields.description ? true : undefined}
+          aria-describedby={serverFields.description ? `${ids}-description-error` : `${ids}-description-hint`}
         />
+        {serverFields.description ? (
+          <span id={`${ids}-description-error`} className="field-error">
+            {serverFields.description}
+          </span>
+        ) : null}
+        <span id={`${ids}-description-hint`} className="hint">
+          Up to {MAX_DESCRIPTION} characters.
+        </span>
       </div>
       <div className="form-actions">
-        <button type="submit" disabled={busy || create.isSuccess}>
-          {busy ? "Creating…" : "Create order"}
-        </button>
-        {create.isSuccess ? <span className="muted">Change the form to create another order.</span> : null}
+        {create.isSuccess ? (
+          // Keys: two elements, so a click on this one is never taken as a click on the submit
+          // button React would otherwise turn it into (which would send the form at once).
+          <button key="another" type="button" onClick={createAnother}>
+            Create another
+          </button>
+        ) : (
+          <button key="submit" type="submit" disabled={busy}>
+            {busy ? "Creating…" : "Create order"}
+          </button>
+        )}
       </div>
       <div className="field-wide">
-        <OperationMessage error={create.isError ? describeError(create.error) : null}>
+        <OperationMessage error={refused?.message ?? null}>
           {create.isSuccess && create.data ? (
             <>
               Created order{" "}
               <Link href={`/orders/${create.data.id}`}>
-                <code>{create.data.id.slice(0, 8)}</code>
+                {create.data.description ?? `for ${formatMoney(create.data.amount, create.data.currency)}`}
               </Link>{" "}
-              for {formatMoney(create.data.amount, create.data.currency)}
-              <AttemptSummary meta={create.meta} />
-              {create.refreshing ? " · updating the list…" : null}
+              ({formatMoney(create.data.amount, create.data.currency)})
+              <AttemptSummary meta={create.meta} />.{create.refreshing ? " Updating the list…" : null}
             </>
           ) : null}
         </OperationMessage>

@@ -3,11 +3,13 @@
 import type { Route } from "next";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { LinkPending } from "./link-pending";
 
 const LINKS: { href: Route; label: string }[] = [
   { href: "/", label: "Dashboard" },
   { href: "/orders", label: "Orders" },
   { href: "/transfers", label: "Transfers" },
+  { href: "/ledger", label: "Ledger" },
   { href: "/keys", label: "Idempotency keys" },
 ];
 
@@ -21,6 +23,7 @@ export function NavLinks() {
         return (
           <Link key={href} href={href} className="nav-link" aria-current={current ? "page" : undefined}>
             {label}
+            <LinkPending />
           </Link>
         );
       })}

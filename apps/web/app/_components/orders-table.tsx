@@ -1,44 +1,49 @@
-import type { OrderResponse } from "@oncely/api";
-import Link from "next/link";
-import { formatShortDateTime } from "../../lib/dates";
+import type { AppRouter } from "@oncely/api";
+import type { inferRouterOutputs } from "@trpc/server";
 import { formatMoney } from "../../lib/money";
+import { orderDisplayStatus } from "../../lib/orderStatus";
+import { LocalTime } from "./local-time";
+import { RowLink } from "./row-link";
+import { OrderStatusBadge } from "./status-badge";
 
-export function OrdersTable({ orders, accountNames }: { orders: OrderResponse[]; accountNames: Map<string, string> }) {
-  if (orders.length === 0) return <p className="card muted">No orders yet. Create one above.</p>;
+export type OrderListItem = inferRouterOutputs<AppRouter>["orders"]["list"]["items"][number];
+
+/**
+ * Orders, newest first. Each row opens the order (the whole row is the link); on a narrow
+ * screen rows become cards that still show the amount and the status.
+ */
+export function OrdersTable({ orders, accountNames }: { orders: OrderListItem[]; accountNames: Map<string, string> }) {
   return (
     <div className="card table-wrap">
-      <table className="table orders" aria-label="Orders">
+      <table className="table orders cards" aria-label="Orders">
         <thead>
           <tr>
-            <th scope="col">Created</th>
-            <th scope="col">Description</th>
-            <th scope="col">Account</th>
+            <th scope="col">Order</th>
             <th scope="col" className="num">
               Amount
             </th>
             <th scope="col">Status</th>
-            <th scope="col">Order</th>
+            <th scope="col">Account</th>
+            <th scope="col">Created</th>
           </tr>
         </thead>
         <tbody>
           {orders.map((order) => (
-            <tr key={order.id} data-order-id={order.id}>
-              <td>
-                <time dateTime={order.createdAt}>{formatShortDateTime(order.createdAt)}</time>
+            <tr key={order.id} data-order-id={order.id} className="linked-row">
+              <td data-label="Order" className="wrap">
+                <RowLink href={`/orders/${order.id}`} id={order.id}>
+                  {order.description ?? "Order"}
+                </RowLink>
               </td>
-              <td className="wrap">{order.description ?? <span className="muted">—</span>}</td>
-              <td>{accountNames.get(order.accountId) ?? order.accountId}</td>
-              <td className="num">{formatMoney(order.amount, order.currency)}</td>
-              <td>
-                <span className={`badge badge-${order.status}`}>{order.status}</span>
+              <td data-label="Amount" className="num">
+                {formatMoney(order.amount, order.currency)}
               </td>
-              <td>
-                <Link
-                  href={`/orders/${order.id}`}
-                  aria-label={`Open order ${order.description ?? order.id.slice(0, 8)}`}
-                >
-                  <code>{order.id.slice(0, 8)}</code>
-                </Link>
+              <td data-label="Status">
+                <OrderStatusBadge status={orderDisplayStatus(order, order.payment)} />
+              </td>
+              <td data-label="Account">{accountNames.get(order.accountId) ?? order.accountId}</td>
+              <td data-label="Created">
+                <LocalTime iso={order.createdAt} />
               </td>
             </tr>
           ))}

@@ -6,21 +6,26 @@ import { useRouter } from "next/navigation";
 import { describeError } from "../../lib/errorText";
 import { formatMoney } from "../../lib/money";
 import { useTRPC } from "../../trpc/react";
+import { CopyId } from "./copy-id";
 import { OperationMessage } from "./operation-message";
+import { useReportPayment } from "./order-activity";
 import { AttemptSummary, RetryTimeline } from "./retry-timeline";
 import { useTimelineMutation } from "./use-timeline-mutation";
 
-const STALE_ORDER_CODES = new Set(["order_already_paid", "order_cancelled"]);
+/** Refusals after which the page shows the order and balances as they are now. */
+const REFRESH_AFTER = new Set(["order_already_paid", "order_cancelled", "insufficient_funds"]);
 
 const PAYMENT_STATUS_TEXT = {
   succeeded: "Paid",
   partially_refunded: "Partly refunded",
-  refunded: "Fully refunded",
+  refunded: "Refunded",
 } as const;
 
 /**
- * Pays an order once. Its key is kept in sessionStorage per order, so a double click joins
- * the first request, a click after a lost answer replays it, and so does one after a reload.
+ * Pays an order once. While the outcome is unknown its key is kept in sessionStorage per order,
+ * so a double click joins the first request, and a click after a lost answer (or a reload)
+ * replays it. A refusal (not enough money) is final: topping the account up and paying again
+ * is a new payment with a new key.
  */
 export function PaymentPanel({
   order,
@@ -35,9 +40,9 @@ export function PaymentPanel({
   const router = useRouter();
   const pay = useTimelineMutation(trpc.payments.create, {
     persistAs: `pay:${order.id}`,
-    // Paid or cancelled elsewhere (another tab): show the order as it is now.
-    onError: (error) => STALE_ORDER_CODES.has(serverCodeOf(error) ?? "") && router.refresh(),
+    onError: (error) => REFRESH_AFTER.has(serverCodeOf(error) ?? "") && router.refresh(),
   });
+  useReportPayment(pay.isPending);
   const amount = formatMoney(order.amount, order.currency);
   const shown = payment ?? pay.data ?? null;
 
@@ -45,7 +50,7 @@ export function PaymentPanel({
   if (pay.isError) {
     error =
       serverCodeOf(pay.error) === "insufficient_funds" && account
-        ? `${account.name} holds ${formatMoney(account.balance, account.currency)}, not enough for ${amount}. Nothing was charged.`
+        ? `Not enough money: ${account.name} holds ${formatMoney(account.balance, account.currency)}, and this order needs ${amount}. Nothing was charged. Add money to the account, then pay again.`
         : describeError(pay.error);
   }
 
@@ -62,9 +67,9 @@ export function PaymentPanel({
           <dd className="num">{formatMoney(shown.amount, shown.currency)}</dd>
           <dt>Refunded</dt>
           <dd className="num">{formatMoney(shown.refundedAmount, shown.currency)}</dd>
-          <dt>Payment</dt>
+          <dt>Payment id</dt>
           <dd>
-            <code title={shown.id}>{shown.id.slice(0, 8)}</code>
+            <CopyId id={shown.id} label="payment id" />
           </dd>
         </dl>
       ) : order.status === "cancelled" ? (
@@ -83,8 +88,7 @@ export function PaymentPanel({
         {pay.isSuccess && pay.data ? (
           <>
             Paid {formatMoney(pay.data.amount, pay.data.currency)}
-            <AttemptSummary meta={pay.meta} />
-            {pay.meta?.replayed ? " — charged once; this is the stored answer." : null}
+            <AttemptSummary meta={pay.meta} />.
           </>
         ) : null}
       </OperationMessage>

@@ -3,28 +3,22 @@
 import type { PaymentResponse, RefundResponse } from "@oncely/api";
 import { serverCodeOf } from "@oncely/sdk";
 import { type FormEvent, useId, useState } from "react";
-import { describeError } from "../../lib/errorText";
+import { formError } from "../../lib/errorText";
 import { formatMoney, parseMoney } from "../../lib/money";
 import { useTRPC } from "../../trpc/react";
+import { CopyId } from "./copy-id";
 import { AmountInput } from "./form-fields";
+import { LocalTime } from "./local-time";
 import { OperationMessage } from "./operation-message";
 import { AttemptSummary, RetryTimeline } from "./retry-timeline";
 import { useTimelineMutation } from "./use-timeline-mutation";
 
 /**
- * Partial or full refunds of one payment. One refund = one amount = one key: a double click
- * refunds once; after a success, changing the amount starts the next refund.
+ * Partial or full refunds of one payment. One refund = one key while its outcome is unknown:
+ * a double click refunds once; after an answer, the next refund (even of the same amount) is
+ * a new one.
  */
-export function RefundPanel({
-  payment,
-  refunds,
-  refundTimes,
-}: {
-  payment: PaymentResponse;
-  refunds: RefundResponse[];
-  /** Refund id → creation time, formatted on the server. */
-  refundTimes: Record<string, string>;
-}) {
+export function RefundPanel({ payment, refunds }: { payment: PaymentResponse; refunds: RefundResponse[] }) {
   const trpc = useTRPC();
   const ids = useId();
   const [amountError, setAmountError] = useState<string | null>(null);
@@ -48,12 +42,13 @@ export function RefundPanel({
     send(amount.amountMinor);
   }
 
+  const refused = refund.isError ? formError(refund.error, ["amount"]) : null;
   let error: string | null = null;
   if (refund.isError) {
     error =
       serverCodeOf(refund.error) === "refund_exceeds_payment"
         ? `That is more than is left to refund: ${money(left)} of ${money(payment.amount)} can still be refunded. Nothing was refunded.`
-        : describeError(refund.error);
+        : (refused?.message ?? null);
   }
   const done = refund.isSuccess;
 
@@ -76,7 +71,7 @@ export function RefundPanel({
             label={`Refund amount (${payment.currency})`}
             placeholder="5.00"
             disabled={refund.isPending}
-            error={amountError}
+            error={amountError ?? refused?.fields.amount}
           />
           <button type="submit" disabled={refund.isPending || done}>
             {refund.isPending ? "Refunding…" : "Refund"}
@@ -103,24 +98,28 @@ export function RefundPanel({
       </OperationMessage>
       <RetryTimeline label="Refund" operation={refund} />
       {refunds.length > 0 ? (
-        <table className="table compact" aria-label="Refunds of this payment">
+        <table className="table compact cards" aria-label="Refunds of this payment">
           <thead>
             <tr>
               <th scope="col">When</th>
-              <th scope="col">Refund</th>
               <th scope="col" className="num">
                 Amount
               </th>
+              <th scope="col">Refund id</th>
             </tr>
           </thead>
           <tbody>
             {refunds.map((r) => (
               <tr key={r.id} data-refund-id={r.id}>
-                <td>{refundTimes[r.id]}</td>
-                <td>
-                  <code title={r.id}>{r.id.slice(0, 8)}</code>
+                <td data-label="When">
+                  <LocalTime iso={r.createdAt} />
                 </td>
-                <td className="num">{money(r.amount)}</td>
+                <td data-label="Amount" className="num">
+                  {money(r.amount)}
+                </td>
+                <td data-label="Refund id">
+                  <CopyId id={r.id} label="refund id" short />
+                </td>
               </tr>
             ))}
           </tbody>

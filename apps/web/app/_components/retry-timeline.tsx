@@ -1,15 +1,18 @@
 "use client";
 
-import { type AttemptEvent, type CallMeta, isOncelyError } from "@oncely/sdk";
+import { type AttemptEvent, type CallMeta, isOncelyError, serverCodeOf } from "@oncely/sdk";
+import Link from "next/link";
 import type { ReactNode } from "react";
 import { describeAttemptFailure } from "../../lib/errorText";
+import { STORED_REFUSALS } from "../../lib/operations";
+import { CopyId } from "./copy-id";
 
 /** What the timeline reads of an operation: the state `useTimelineMutation` returns. */
 export interface TimelineOperation {
   idempotencyKey: string | undefined;
   attempts: AttemptEvent[];
   isPending: boolean;
-  /** Key, attempts and `replayed` of the successful call. */
+  /** Key, attempts and `replayed` of the call that got a final answer (success or refusal). */
   meta: CallMeta | undefined;
   isSuccess: boolean;
   /** The error the call ended with, once it failed. */
@@ -20,15 +23,19 @@ export interface RetryTimelineProps {
   /** What the operation is called in sentences ("Payment", "Refund"). */
   label: string;
   operation: TimelineOperation;
+  /** Hides the notice about a key kept from before a reload (the form shows its own). */
+  hideResumeNotice?: boolean;
 }
 
 /**
- * The live retry timeline: each failed attempt as it happens (n, key, why, wait in ms), the
- * attempt in flight, and how it ended, with a "replayed" mark when the answer came from the
- * server's key store. A log region: screen readers announce new lines politely.
+ * The live retry timeline: each failed attempt as it happens (n, why, wait in ms), the
+ * attempt in flight, and how it ended, with a "replayed" mark when the answer (a success or
+ * a refusal) came from the server's key store. A log region: screen readers announce new
+ * lines politely. The key is shown in full; it links to the key inspector once the server
+ * holds an answer under it.
  */
 export function RetryTimeline(props: RetryTimelineProps) {
-  const { label, operation } = props;
+  const { label, operation, hideResumeNotice } = props;
   const { idempotencyKey, attempts, meta, error } = operation;
   const pending = operation.isPending;
   const succeeded = operation.isSuccess;
@@ -37,51 +44,72 @@ export function RetryTimeline(props: RetryTimelineProps) {
   const name = label.toLowerCase();
   if (!started) {
     // Only a key kept in sessionStorage from before a reload (the SDK hook's `persistAs`).
-    return idempotencyKey ? (
-      <p className="timeline-resume" data-testid="resume-notice">
-        Kept from before the page was reloaded: {name} key <code>{idempotencyKey}</code>. Sending the same {name} again
-        finishes that operation instead of starting a second one.
-      </p>
+    return idempotencyKey && !hideResumeNotice ? (
+      <div className="timeline-resume" data-testid="resume-notice">
+        Kept from before the page was reloaded, because its outcome is not known yet: {name} key{" "}
+        <CopyId id={idempotencyKey} label={`${name} key`} />. Sending the same {name} again finishes that operation
+        instead of starting a second one.
+      </div>
     ) : null;
   }
   const next = attempts.length + 1;
+  const retryable = isOncelyError(error) && error.retryable;
+  const stored = succeeded || (failed && !retryable && STORED_REFUSALS.has(serverCodeOf(error) ?? ""));
 
   return (
     <div className="timeline">
-      <p className="timeline-key">
-        {label} key <code data-testid="operation-key">{idempotencyKey ?? "…"}</code>
-      </p>
+      <div className="timeline-key">
+        {label} key{" "}
+        {idempotencyKey ? (
+          <>
+            <CopyId id={idempotencyKey} label={`${name} key`} />
+            {stored && meta ? (
+              <>
+                {" "}
+                <Link href={`/keys/${encodeURIComponent(idempotencyKey)}`}>Open in the key inspector</Link>
+              </>
+            ) : null}
+          </>
+        ) : (
+          "…"
+        )}
+        <span className="visually-hidden" data-testid="operation-key">
+          {idempotencyKey}
+        </span>
+      </div>
       <ol className="timeline-steps" role="log" aria-live="polite" aria-label={`${label} attempts`}>
         {attempts.map((event) => (
-          <TimelineStep key={event.attempt} n={event.attempt} attemptKey={event.key} tone="failed">
+          <TimelineStep key={event.attempt} n={event.attempt} tone="failed">
             Failed: {describeAttemptFailure(event.error)}.{" "}
-            <span className="timeline-wait">Retrying in {Math.round(event.delayMs)} ms with the same key…</span>
+            <span className="timeline-wait">Trying again in {Math.round(event.delayMs)} ms with the same key…</span>
           </TimelineStep>
         ))}
         {pending ? (
-          <TimelineStep n={next} attemptKey={idempotencyKey} tone="pending">
-            In flight…
+          <TimelineStep n={next} tone="pending">
+            Sent, waiting for the answer…
           </TimelineStep>
         ) : null}
         {succeeded && meta ? (
-          <TimelineStep n={meta.attempts} attemptKey={meta.key} tone="ok">
+          <TimelineStep n={meta.attempts} tone="ok">
             {meta.replayed ? (
               <>
-                Answered from the key store <span className="badge badge-replayed">replayed</span>{" "}
-                <span className="timeline-wait">It had already happened once; nothing happened twice.</span>
+                Done by an earlier attempt <Replayed />{" "}
+                <span className="timeline-wait">
+                  Its answer had been lost; this is the saved one. Nothing ran twice.
+                </span>
               </>
             ) : (
-              "Done: the server did it now."
+              "Done."
             )}
           </TimelineStep>
         ) : null}
         {failed ? (
-          <TimelineStep n={next} attemptKey={idempotencyKey} tone="failed">
-            {isOncelyError(error) && error.retryable ? "Failed" : "Answered"}: {describeAttemptFailure(error)}.{" "}
+          <TimelineStep n={meta?.attempts ?? next} tone="failed">
+            {retryable ? "Failed" : "Refused"}: {describeAttemptFailure(error)}. {meta?.replayed ? <Replayed /> : null}{" "}
             <span className="timeline-wait">
-              {isOncelyError(error) && error.retryable
-                ? "Stopped retrying; sending it again reuses the same key."
-                : "A final answer: not retried."}
+              {retryable
+                ? "Stopped trying; sending it again uses the same key, so it still happens at most once."
+                : `A final answer, not retried. Sending it again is a new ${name} with a new key.`}
             </span>
           </TimelineStep>
         ) : null}
@@ -90,29 +118,24 @@ export function RetryTimeline(props: RetryTimelineProps) {
   );
 }
 
-function TimelineStep(props: {
-  n: number;
-  attemptKey: string | undefined;
-  tone: "failed" | "pending" | "ok";
-  children: ReactNode;
-}) {
+function Replayed() {
+  return (
+    <span className="badge badge-replayed" title="Answered from the server's key store">
+      replayed
+    </span>
+  );
+}
+
+function TimelineStep(props: { n: number; tone: "failed" | "pending" | "ok"; children: ReactNode }) {
   return (
     <li className={`timeline-step timeline-step-${props.tone}`}>
       <span className="timeline-n">Attempt {props.n}</span>
-      <code className="timeline-short-key" title={props.attemptKey}>
-        {props.attemptKey?.slice(0, 8)}
-      </code>
       <span className="timeline-text">{props.children}</span>
     </li>
   );
 }
 
-/** " after n attempts" and a "replayed" badge, for the line that reports a finished operation. */
+/** " after n attempts", for the line that reports a finished operation. */
 export function AttemptSummary({ meta }: { meta: CallMeta | undefined }) {
-  return (
-    <>
-      {meta && meta.attempts > 1 ? ` after ${meta.attempts} attempts` : null}
-      {meta?.replayed ? <span className="badge badge-replayed">replayed</span> : null}
-    </>
-  );
+  return <>{meta && meta.attempts > 1 ? ` after ${meta.attempts} attempts` : null}</>;
 }

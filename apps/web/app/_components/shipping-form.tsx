@@ -4,22 +4,42 @@ import type { OrderResponse } from "@oncely/api";
 import { serverCodeOf } from "@oncely/sdk";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useId, useState } from "react";
-import { describeError } from "../../lib/errorText";
+import { describeError, formError } from "../../lib/errorText";
 import { useTRPC } from "../../trpc/react";
 import { OperationMessage } from "./operation-message";
 import { RetryTimeline } from "./retry-timeline";
 import { useTimelineMutation } from "./use-timeline-mutation";
 
+// The API's limits (orders.ts shippingSchema), so the form refuses what the server refuses.
 const FIELDS = [
-  { name: "name", label: "Name", autoComplete: "shipping name", required: true },
-  { name: "line1", label: "Address line 1", autoComplete: "shipping address-line1", required: true },
-  { name: "line2", label: "Address line 2 (optional)", autoComplete: "shipping address-line2", required: false },
-  { name: "city", label: "City", autoComplete: "shipping address-level2", required: true },
-  { name: "postalCode", label: "Postal code", autoComplete: "shipping postal-code", required: true },
-  { name: "country", label: "Country (2 letters, e.g. US)", autoComplete: "shipping country", required: true },
+  { name: "name", label: "Name", autoComplete: "shipping name", required: true, max: 200 },
+  { name: "line1", label: "Address line 1", autoComplete: "shipping address-line1", required: true, max: 200 },
+  {
+    name: "line2",
+    label: "Address line 2 (optional)",
+    autoComplete: "shipping address-line2",
+    required: false,
+    max: 200,
+  },
+  { name: "city", label: "City", autoComplete: "shipping address-level2", required: true, max: 100 },
+  { name: "postalCode", label: "Postal code", autoComplete: "shipping postal-code", required: true, max: 20 },
+  { name: "country", label: "Country (2 letters, e.g. US)", autoComplete: "shipping country", required: true, max: 2 },
 ] as const;
 
 type FieldName = (typeof FIELDS)[number]["name"];
+
+/** What is wrong with each field, before anything is sent. */
+function checkFields(value: (name: FieldName) => string): Partial<Record<FieldName, string>> {
+  const errors: Partial<Record<FieldName, string>> = {};
+  for (const field of FIELDS) {
+    if (field.required && !value(field.name)) {
+      errors[field.name] = `Enter the ${field.label.toLowerCase().replace(/ \(.*\)$/, "")}`;
+    }
+  }
+  const country = value("country");
+  if (country && !/^[A-Za-z]{2}$/.test(country)) errors.country = "Enter two letters, e.g. US or DE";
+  return errors;
+}
 
 /**
  * Replaces the shipping address with optimistic locking: the form sends the version it was
@@ -29,7 +49,7 @@ type FieldName = (typeof FIELDS)[number]["name"];
 export function ShippingForm({ order }: { order: OrderResponse }) {
   const trpc = useTRPC();
   const ids = useId();
-  const [missing, setMissing] = useState<FieldName[]>([]);
+  const [invalid, setInvalid] = useState<Partial<Record<FieldName, string>>>({});
   const [conflictFromVersion, setConflictFromVersion] = useState<number | null>(null);
   const router = useRouter();
   const save = useTimelineMutation(trpc.orders.updateShipping, {
@@ -47,10 +67,11 @@ export function ShippingForm({ order }: { order: OrderResponse }) {
     event.preventDefault();
     const data = new FormData(event.currentTarget);
     const value = (name: FieldName) => String(data.get(name) ?? "").trim();
-    const empty = FIELDS.filter((f) => f.required && !value(f.name)).map((f) => f.name);
-    setMissing(empty);
-    if (empty[0]) {
-      document.getElementById(`${ids}-${empty[0]}`)?.focus();
+    const errors = checkFields(value);
+    setInvalid(errors);
+    const first = FIELDS.find((f) => errors[f.name]);
+    if (first) {
+      document.getElementById(`${ids}-${first.name}`)?.focus();
       return;
     }
     setConflictFromVersion(null);
@@ -68,6 +89,15 @@ export function ShippingForm({ order }: { order: OrderResponse }) {
     });
   }
 
+  // The server's issues, each under its own field (e.g. shipping.country).
+  const refused = save.isError
+    ? formError(
+        save.error,
+        FIELDS.map((f) => f.name),
+      )
+    : null;
+  const serverFields: Record<string, string> = refused?.fields ?? {};
+  const fieldError = (name: FieldName) => invalid[name] ?? serverFields[name];
   let error: string | null = null;
   if (save.isError) {
     if (serverCodeOf(save.error) === "version_mismatch") {
@@ -75,7 +105,7 @@ export function ShippingForm({ order }: { order: OrderResponse }) {
         conflictFromVersion ?? "?"
       }; it is now at version ${order.version}). Your address was not saved. The latest saved address is shown above: check it, then save again.`;
     } else {
-      error = describeError(save.error);
+      error = refused?.message ?? describeError(save.error);
     }
   }
 
@@ -92,7 +122,7 @@ export function ShippingForm({ order }: { order: OrderResponse }) {
       ) : (
         <form className="form" onSubmit={onSubmit} onChange={() => save.isSuccess && save.startOver()} noValidate>
           {FIELDS.map((field) => {
-            const invalid = missing.includes(field.name);
+            const problem = fieldError(field.name);
             return (
               <div className="field" key={field.name}>
                 <label htmlFor={`${ids}-${field.name}`}>{field.label}</label>
@@ -101,15 +131,15 @@ export function ShippingForm({ order }: { order: OrderResponse }) {
                   name={field.name}
                   autoComplete={field.autoComplete}
                   defaultValue={current?.[field.name] ?? ""}
-                  maxLength={field.name === "country" ? 2 : 200}
+                  maxLength={field.max}
                   required={field.required}
                   disabled={save.isPending}
-                  aria-invalid={invalid ? true : undefined}
-                  aria-describedby={invalid ? `${ids}-${field.name}-error` : undefined}
+                  aria-invalid={problem ? true : undefined}
+                  aria-describedby={problem ? `${ids}-${field.name}-error` : undefined}
                 />
-                {invalid ? (
+                {problem ? (
                   <span id={`${ids}-${field.name}-error`} className="field-error">
-                    Enter the {field.label.toLowerCase().replace(/ \(.*\)$/, "")}
+                    {problem}
                   </span>
                 ) : null}
               </div>
@@ -123,12 +153,7 @@ export function ShippingForm({ order }: { order: OrderResponse }) {
         </form>
       )}
       <OperationMessage error={error}>
-        {save.isSuccess && save.data ? (
-          <>
-            Address saved (order version {save.data.version}).
-            {save.meta?.replayed ? <span className="badge badge-replayed">replayed</span> : null}
-          </>
-        ) : null}
+        {save.isSuccess && save.data ? <>Address saved (order version {save.data.version}).</> : null}
       </OperationMessage>
       <RetryTimeline label="Address change" operation={save} />
     </section>

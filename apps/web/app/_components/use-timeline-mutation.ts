@@ -8,18 +8,22 @@ import type { DecorateMutationProcedure, ResolverDef } from "@trpc/tanstack-reac
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import { useTRPC } from "../../trpc/react";
+import { useActingPrincipal } from "./session-context";
 
 export interface TimelineMutationOptions<TInput, TOutput, TError> {
-  /** sessionStorage name for the operation's key, so a reload resumes it (see the SDK's hook). */
+  /**
+   * sessionStorage name for the operation's key while its outcome is unknown, so a reload
+   * resumes it (see the SDK's hook). Kept per principal: another principal never resumes it.
+   */
   persistAs?: string;
   onSuccess?: (data: TOutput) => void;
   onError?: (error: TError, input: TInput) => void;
 }
 
 /**
- * `useIdempotentMutation` (one key per logical operation; double submits join; a resubmit
- * after a lost answer or a reload reuses the key) plus what the page shows about it: every
- * failed attempt as it happens, and a refresh of the server-rendered page once it succeeded.
+ * `useIdempotentMutation` (one key per logical operation while its outcome is unknown; double
+ * submits join; a final answer ends it) plus what the page shows about it: every failed
+ * attempt as it happens, and a refresh of the server-rendered page once it succeeded.
  */
 export function useTimelineMutation<TDef extends ResolverDef>(
   procedure: DecorateMutationProcedure<TDef>,
@@ -27,6 +31,7 @@ export function useTimelineMutation<TDef extends ResolverDef>(
 ) {
   const router = useRouter();
   const trpc = useTRPC();
+  const principal = useActingPrincipal();
   const queryClient = useQueryClient();
   const [attempts, setAttempts] = useState<AttemptEvent[]>([]);
   const [refreshing, startRefresh] = useTransition();
@@ -34,7 +39,7 @@ export function useTimelineMutation<TDef extends ResolverDef>(
   const refreshChaos = () => void queryClient.invalidateQueries(trpc.chaos.pathFilter());
 
   const mutation = useIdempotentMutation(procedure, {
-    persistAs: options.persistAs,
+    persistAs: options.persistAs ? `${options.persistAs}@${principal}` : undefined,
     onAttempt: (event) => {
       setAttempts((earlier) => [...earlier, event]);
       refreshChaos();
@@ -53,7 +58,7 @@ export function useTimelineMutation<TDef extends ResolverDef>(
     mutation.mutate(input);
   };
 
-  /** Starts a new operation: forgets the key, the answer and the timeline. */
+  /** Starts over: forgets the key, the answer and the timeline. */
   const startOver = () => {
     setAttempts([]);
     mutation.reset();

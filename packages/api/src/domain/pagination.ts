@@ -1,5 +1,6 @@
-import { and, eq, lt, or, type SQL } from "@oncely/db";
+import { type lt, type SQL, sql } from "@oncely/db";
 import { z } from "zod";
+import { idSchema } from "./fields";
 
 /**
  * Keyset pagination shared by every `*.list`: newest first, ordered by (created_at, id), and
@@ -8,19 +9,22 @@ import { z } from "zod";
  */
 
 export const pageLimitSchema = z.number().int().min(1).max(100).default(20);
-export const cursorSchema = z.uuid({ error: "cursor must be the nextCursor of a previous page" }).optional();
+export const cursorSchema = idSchema("cursor must be the nextCursor of a previous page").optional();
 
 /** `{ limit = 20 (1..100), cursor? }`, the whole input optional. */
 export const pageInput = z.strictObject({ limit: pageLimitSchema, cursor: cursorSchema }).default({ limit: 20 });
 
 type Column = Parameters<typeof lt>[0];
+type Table = Parameters<typeof sql>[1] & { createdAt: Column; id: Column };
 
-/** Rows strictly after the cursor row in newest-first order. */
-export function olderThan(columns: { createdAt: Column; id: Column }, cursor: { createdAt: Date; id: string }): SQL {
-  return or(
-    lt(columns.createdAt, cursor.createdAt),
-    and(eq(columns.createdAt, cursor.createdAt), lt(columns.id, cursor.id)),
-  ) as SQL;
+/**
+ * Rows strictly after the cursor row in newest-first order. The cursor row's `created_at` is
+ * read in SQL: as a JavaScript Date it would lose its microseconds, and rows created within
+ * the same millisecond as the cursor row would be skipped.
+ */
+export function olderThan(table: Table, cursor: { id: string }): SQL {
+  return sql`(${table.createdAt}, ${table.id}) <
+    (SELECT ${table.createdAt}, ${table.id} FROM ${table} WHERE ${table.id} = ${cursor.id})`;
 }
 
 /** Turns `limit + 1` fetched rows into a page: the extra row only says whether there is more. */

@@ -1,45 +1,87 @@
 import type { IncomingHttpHeaders, RequestListener } from "node:http";
 import type { Database } from "@oncely/db";
 import { oncelyResponseMeta } from "@oncely/idempotency";
+import type { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { TRPCRequestInfo } from "@trpc/server/http";
 import { appRouter } from "../root";
 import { createContext } from "../trpc";
-import { createPrincipalResolver } from "./auth";
+import { createPrincipalResolver, type PrincipalResolver } from "./auth";
 import { limitRequestBody } from "./bodyLimit";
+import { observeRequest, type RequestObserver } from "./observe";
+import { noteError, notePrincipal } from "./requestScope";
 
 /** Largest request body accepted (bytes); larger is a 413 before any work. */
 export const MAX_BODY_BYTES = 100 * 1024;
 
+/**
+ * Most calls one HTTP request may batch (`/trpc/a,b,c?batch=1`); more is a 400 before any
+ * runs. Each call is a transaction: one POST of 1,000 `orders.cancel` calls held a
+ * connection for 3 s while other principals waited.
+ */
+export const DEFAULT_MAX_BATCH_SIZE = 20;
+
 export interface ApiHandlerOptions {
   db: Database;
+  /** A call not done within this long is answered 503 + Retry-After (ms). Default 8000. */
+  requestTimeoutMs?: number;
+  /** Most calls per batched request; more is a 400 (tRPC's `maxBatchSize`). Default 20. */
+  maxBatchSize?: number;
   /** Called with every error a procedure raised (for logs). */
   onError?: (error: { path: string | undefined; code: string; error: Error }) => void;
 }
 
+export interface NodeHandlerOptions extends ApiHandlerOptions {
+  /** Where the API is mounted. Default "/trpc/". */
+  basePath?: string;
+  /**
+   * Called once per request after its answer is sent: procedure(s), outcome, status, timings,
+   * principal, idempotency key, replayed, X-Request-Id (observe.ts). For logs and metrics.
+   */
+  onRequest?: RequestObserver;
+}
+
 function shared(options: ApiHandlerOptions) {
-  const resolvePrincipal = createPrincipalResolver(options.db);
+  const resolve = createPrincipalResolver(options.db);
+  const resolvePrincipal: PrincipalResolver = async (authorization) => {
+    const principalId = await resolve(authorization);
+    notePrincipal(principalId);
+    return principalId;
+  };
   return {
     router: appRouter,
     // Sends what procedures put in ctx.responseHeaders (Idempotent-Replayed, Retry-After).
     responseMeta: oncelyResponseMeta,
+    maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
     context: (headers: Headers, info: TRPCRequestInfo) =>
-      createContext({ db: options.db, resolvePrincipal, headers, callsInRequest: info.calls.length }),
-    onError: ({ path, error }: { path: string | undefined; error: Error & { code: string } }) =>
-      options.onError?.({ path, code: error.code, error }),
+      createContext({
+        db: options.db,
+        resolvePrincipal,
+        headers,
+        callsInRequest: info.calls.length,
+        requestTimeoutMs: options.requestTimeoutMs,
+      }),
+    onError: ({ path, error }: { path: string | undefined; error: TRPCError }) => {
+      noteError(path, error);
+      options.onError?.({ path, code: error.code, error });
+    },
   };
 }
 
 /** Node `http` request listener serving the AppRouter (the standalone adapter). */
-export function createNodeHandler(options: ApiHandlerOptions & { basePath?: string }): RequestListener {
+export function createNodeHandler(options: NodeHandlerOptions): RequestListener {
   const { context, ...rest } = shared(options);
-  return createHTTPHandler({
+  const basePath = options.basePath ?? "/trpc/";
+  const handler = createHTTPHandler({
     ...rest,
-    basePath: options.basePath ?? "/trpc/",
+    basePath,
     maxBodySize: MAX_BODY_BYTES,
     createContext: ({ req, info }) => context(toWebHeaders(req.headers), info),
   });
+  const { onRequest } = options;
+  if (!onRequest) return handler;
+  return (req, res) => observeRequest(req, res, basePath, onRequest, () => handler(req, res));
 }
 
 /**

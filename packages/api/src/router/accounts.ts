@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, schema } from "@oncely/db";
 import { z } from "zod";
+import { idSchema } from "../domain/fields";
 import { accountResponse } from "../domain/responses";
 import { apiError } from "../errors";
 import { authedProcedure, createRouter } from "../trpc";
@@ -9,7 +10,7 @@ const { accounts } = schema;
 /** Equity accounts are the ledger's internal source of funds, not part of the public API. */
 const PUBLIC_KINDS = ["customer", "merchant"] as const;
 
-const accountIdInput = z.strictObject({ accountId: z.uuid({ error: "accountId must be an account id (a UUID)" }) });
+const accountIdInput = z.strictObject({ accountId: idSchema("accountId must be an account id (a UUID)") });
 
 export const accountsRouter = createRouter({
   /** The principal's customer and merchant accounts with their balances. */

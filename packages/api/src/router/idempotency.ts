@@ -1,12 +1,13 @@
-import { getKey, IdempotencyError, listKeys } from "@oncely/idempotency";
+import { getKey, IdempotencyError, listKeys, MAX_KEY_LENGTH } from "@oncely/idempotency";
 import { z } from "zod";
+import { printableAscii } from "../domain/fields";
 import { apiError } from "../errors";
 import { authedProcedure, createRouter } from "../trpc";
 
 const listKeysInput = z
   .strictObject({
     limit: z.number().int().min(1).max(100).default(20),
-    cursor: z.string().max(500).optional(),
+    cursor: printableAscii("cursor", { min: 0, max: 500 }).optional(),
   })
   .default({ limit: 20 });
 
@@ -21,9 +22,12 @@ export const idempotencyRouter = createRouter({
     }
   }),
 
-  get: authedProcedure.input(z.strictObject({ key: z.string().min(1).max(255) })).query(async ({ ctx, input }) => {
-    const key = await getKey(ctx.db, ctx.principalId, input.key);
-    if (!key) throw apiError("idempotency_key_not_found", `No idempotency key ${JSON.stringify(input.key)}`);
-    return key;
-  }),
+  // A key is what an Idempotency-Key header can carry: 1 to 255 printable ASCII characters.
+  get: authedProcedure
+    .input(z.strictObject({ key: printableAscii("key", { min: 1, max: MAX_KEY_LENGTH }) }))
+    .query(async ({ ctx, input }) => {
+      const key = await getKey(ctx.db, ctx.principalId, input.key);
+      if (!key) throw apiError("idempotency_key_not_found", `No idempotency key ${JSON.stringify(input.key)}`);
+      return key;
+    }),
 });

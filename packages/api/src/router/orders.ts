@@ -1,30 +1,92 @@
-import { and, desc, eq, type SQL, schema, sql } from "@oncely/db";
+import { and, desc, eq, gte, lt, lte, or, type SQL, schema, sql } from "@oncely/db";
 import { z } from "zod";
+import { idSchema, plainText } from "../domain/fields";
 import { lockOwnOrder } from "../domain/locks";
-import { amountSchema, currencySchema } from "../domain/money";
+import { amountSchema, currencySchema, MAX_AMOUNT } from "../domain/money";
 import { enqueueOrderConfirmation } from "../domain/outbox";
-import { olderThan, pageInput, toPage } from "../domain/pagination";
+import { cursorSchema, olderThan, pageLimitSchema, toPage } from "../domain/pagination";
 import { orderResponse } from "../domain/responses";
 import { apiError } from "../errors";
 import { authedProcedure, createRouter, idempotency, optionalIdempotency } from "../trpc";
 
-const { accounts, orders } = schema;
+const { accounts, orders, payments } = schema;
 
 export const createOrderInput = z.strictObject({
-  accountId: z.uuid({ error: "accountId must be an account id (a UUID)" }),
+  accountId: idSchema("accountId must be an account id (a UUID)"),
   amount: amountSchema,
   currency: currencySchema,
-  description: z.string().max(500, { error: "description must be at most 500 characters" }).optional(),
+  description: plainText("description", { multiline: true })
+    .max(500, { error: "description must be at most 500 characters" })
+    .optional(),
 });
 
-export const orderIdSchema = z.uuid({ error: "orderId must be an order id (a UUID)" });
+export const orderIdSchema = idSchema("orderId must be an order id (a UUID)");
 const orderIdInput = z.strictObject({ orderId: orderIdSchema });
 
-const listOrdersInput = pageInput;
+/** What a person sees of an order: its own status, or its payment's once refunds began. */
+export const ORDER_LIST_STATUSES = ["pending", "paid", "partially_refunded", "refunded", "cancelled"] as const;
+
+const listAmount = (field: string) =>
+  z
+    .number({ error: `${field} must be a number of minor units (e.g. cents)` })
+    .int({ error: `${field} must be an integer number of minor units` })
+    .min(0, { error: `${field} must not be negative` })
+    .max(MAX_AMOUNT, { error: `${field} must be at most ${MAX_AMOUNT} minor units` });
+const listDate = (field: string) => z.iso.datetime({ offset: true, error: `${field} must be an ISO 8601 date-time` });
+
+const listOrdersInput = z
+  .strictObject({
+    limit: pageLimitSchema,
+    cursor: cursorSchema,
+    status: z
+      .enum(ORDER_LIST_STATUSES, { error: `status must be one of ${ORDER_LIST_STATUSES.join(", ")}` })
+      .optional(),
+    /** Created at or after this instant. */
+    createdFrom: listDate("createdFrom").optional(),
+    /** Created before this instant. */
+    createdBefore: listDate("createdBefore").optional(),
+    minAmount: listAmount("minAmount").optional(),
+    maxAmount: listAmount("maxAmount").optional(),
+    /** The start of an order id, or words of its description. */
+    search: plainText("search").trim().max(100, { error: "search must be at most 100 characters" }).optional(),
+  })
+  .default({ limit: 20 });
+
+/** `%`, `_` and `\` match literally in LIKE. */
+const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+function listFilters(input: z.output<typeof listOrdersInput>): (SQL | undefined)[] {
+  const refunded = sql`coalesce(${payments.refundedAmount}, 0)`;
+  const byStatus: Record<(typeof ORDER_LIST_STATUSES)[number], SQL | undefined> = {
+    pending: eq(orders.status, "pending"),
+    cancelled: eq(orders.status, "cancelled"),
+    paid: and(eq(orders.status, "paid"), sql`${refunded} = 0`),
+    partially_refunded: and(eq(orders.status, "paid"), sql`${refunded} > 0`, sql`${refunded} < ${orders.amount}`),
+    refunded: and(eq(orders.status, "paid"), sql`${refunded} = ${orders.amount}`),
+  };
+  const search = input.search ? likeLiteral(input.search) : "";
+  return [
+    input.status ? byStatus[input.status] : undefined,
+    input.createdFrom ? gte(orders.createdAt, new Date(input.createdFrom)) : undefined,
+    input.createdBefore ? lt(orders.createdAt, new Date(input.createdBefore)) : undefined,
+    input.minAmount !== undefined ? gte(orders.amount, input.minAmount) : undefined,
+    input.maxAmount !== undefined ? lte(orders.amount, input.maxAmount) : undefined,
+    search
+      ? or(sql`${orders.id}::text ILIKE ${`${search}%`}`, sql`${orders.description} ILIKE ${`%${search}%`}`)
+      : undefined,
+  ];
+}
+
+/** An order in a list, with its payment's progress (refunds change what a person calls it). */
+function orderListItem(row: { order: OrderRow; payment: PaymentProgress | null }) {
+  return { ...orderResponse(row.order), payment: row.payment };
+}
+type OrderRow = typeof orders.$inferSelect;
+type PaymentProgress = { id: string; refundedAmount: number };
+export type OrderListItem = ReturnType<typeof orderListItem>;
 
 const line = (field: string, max: number) =>
-  z
-    .string({ error: `${field} must be a string` })
+  plainText(field)
     .trim()
     .min(1, { error: `${field} must not be empty` })
     .max(max, { error: `${field} must be at most ${max} characters` });
@@ -56,10 +118,14 @@ export const ordersRouter = createRouter({
     .input(createOrderInput)
     .concat(idempotency)
     .mutation(async ({ ctx, input }) => {
+      // The hot path's statements are prepared (fixed shapes): postgres.js keeps them per
+      // connection, so each is one round trip and PostgreSQL does not parse it again.
       const [account] = await ctx.tx
         .select({ kind: accounts.kind, currency: accounts.currency })
         .from(accounts)
-        .where(and(eq(accounts.id, input.accountId), eq(accounts.principalId, ctx.principalId)));
+        .where(and(eq(accounts.id, input.accountId), eq(accounts.principalId, ctx.principalId)))
+        .prepare("orders_create_account")
+        .execute();
       if (!account) throw apiError("account_not_found", `No account ${input.accountId}`);
       if (account.kind !== "customer") {
         throw apiError(
@@ -82,7 +148,9 @@ export const ordersRouter = createRouter({
           currency: input.currency,
           description: input.description ?? null,
         })
-        .returning();
+        .returning()
+        .prepare("orders_create_insert")
+        .execute();
       if (!order) throw new Error("INSERT ... RETURNING gave no order");
       // Same transaction: the confirmation email exists exactly when the order does.
       await enqueueOrderConfirmation(ctx.tx, order);
@@ -99,7 +167,10 @@ export const ordersRouter = createRouter({
     return orderResponse(order);
   }),
 
-  /** Newest first; pass `nextCursor` back as `cursor` for the next page. */
+  /**
+   * Newest first, optionally filtered (status as a person sees it, created between, amount
+   * between, id prefix or description words); pass `nextCursor` back as `cursor`.
+   */
   list: authedProcedure.input(listOrdersInput).query(async ({ ctx, input }) => {
     let after: SQL | undefined;
     if (input.cursor) {
@@ -111,12 +182,17 @@ export const ordersRouter = createRouter({
       after = olderThan(orders, cursorRow);
     }
     const rows = await ctx.db
-      .select()
+      .select({ order: orders, payment: { id: payments.id, refundedAmount: payments.refundedAmount } })
       .from(orders)
-      .where(and(eq(orders.principalId, ctx.principalId), after))
+      .leftJoin(payments, eq(payments.orderId, orders.id))
+      .where(and(eq(orders.principalId, ctx.principalId), after, ...listFilters(input)))
       .orderBy(desc(orders.createdAt), desc(orders.id))
       .limit(input.limit + 1);
-    return toPage(rows, input.limit, orderResponse);
+    return toPage(
+      rows.map((row) => ({ id: row.order.id, ...row })),
+      input.limit,
+      orderListItem,
+    );
   }),
 
   /**

@@ -1,5 +1,6 @@
 import { and, desc, eq, type SQL, schema, sql } from "@oncely/db";
 import { z } from "zod";
+import { idSchema } from "../domain/fields";
 import { lockOwnOrder } from "../domain/locks";
 import { postMovement } from "../domain/movements";
 import { enqueuePaymentReceipt } from "../domain/outbox";
@@ -11,7 +12,7 @@ import { orderIdSchema } from "./orders";
 
 const { accounts, orders, payments } = schema;
 
-export const paymentIdSchema = z.uuid({ error: "paymentId must be a payment id (a UUID)" });
+export const paymentIdSchema = idSchema("paymentId must be a payment id (a UUID)");
 
 const listPaymentsInput = z
   .strictObject({ orderId: orderIdSchema.optional(), limit: pageLimitSchema, cursor: cursorSchema })

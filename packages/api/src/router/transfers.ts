@@ -1,19 +1,19 @@
-import { and, eq, inArray, schema } from "@oncely/db";
+import { and, desc, eq, inArray, or, type SQL, schema } from "@oncely/db";
 import { z } from "zod";
+import { idSchema } from "../domain/fields";
 import { amountSchema, currencySchema } from "../domain/money";
 import { postMovement } from "../domain/movements";
+import { cursorSchema, olderThan, pageLimitSchema, toPage } from "../domain/pagination";
 import { transferResponse } from "../domain/responses";
 import { apiError, storedError } from "../errors";
 import { authedProcedure, createRouter, idempotency } from "../trpc";
 
 const { accounts, transfers } = schema;
 
-const accountId = (field: string) => z.uuid({ error: `${field} must be an account id (a UUID)` });
-
 export const createTransferInput = z
   .strictObject({
-    fromAccountId: accountId("fromAccountId"),
-    toAccountId: accountId("toAccountId"),
+    fromAccountId: idSchema("fromAccountId must be an account id (a UUID)"),
+    toAccountId: idSchema("toAccountId must be an account id (a UUID)"),
     amount: amountSchema,
     currency: currencySchema,
   })
@@ -22,7 +22,56 @@ export const createTransferInput = z
     path: ["toAccountId"],
   });
 
+export const transferIdSchema = idSchema("transferId must be a transfer id (a UUID)");
+
+const listTransfersInput = z
+  .strictObject({
+    /** Only transfers from or to this account. */
+    accountId: idSchema("accountId must be an account id (a UUID)").optional(),
+    limit: pageLimitSchema,
+    cursor: cursorSchema,
+  })
+  .default({ limit: 20 });
+
 export const transfersRouter = createRouter({
+  get: authedProcedure.input(z.strictObject({ transferId: transferIdSchema })).query(async ({ ctx, input }) => {
+    const [transfer] = await ctx.db
+      .select()
+      .from(transfers)
+      .where(and(eq(transfers.id, input.transferId), eq(transfers.principalId, ctx.principalId)));
+    // Another principal's transfer is "not found" too: existence must not leak.
+    if (!transfer) throw apiError("transfer_not_found", `No transfer ${input.transferId}`);
+    return transferResponse(transfer);
+  }),
+
+  /** Newest first, all the principal's transfers or one account's; pass `nextCursor` back as `cursor`. */
+  list: authedProcedure.input(listTransfersInput).query(async ({ ctx, input }) => {
+    let after: SQL | undefined;
+    if (input.cursor) {
+      const [cursorRow] = await ctx.db
+        .select({ createdAt: transfers.createdAt, id: transfers.id })
+        .from(transfers)
+        .where(and(eq(transfers.id, input.cursor), eq(transfers.principalId, ctx.principalId)));
+      if (!cursorRow) throw apiError("transfer_not_found", `Unknown cursor ${input.cursor}`);
+      after = olderThan(transfers, cursorRow);
+    }
+    const rows = await ctx.db
+      .select()
+      .from(transfers)
+      .where(
+        and(
+          eq(transfers.principalId, ctx.principalId),
+          input.accountId
+            ? or(eq(transfers.fromAccountId, input.accountId), eq(transfers.toAccountId, input.accountId))
+            : undefined,
+          after,
+        ),
+      )
+      .orderBy(desc(transfers.createdAt), desc(transfers.id))
+      .limit(input.limit + 1);
+    return toPage(rows, input.limit, transferResponse);
+  }),
+
   /**
    * Moves money between two of the principal's customer or merchant accounts. Both accounts
    * are locked in id order (ledger.ts), so opposite transfers at the same moment queue

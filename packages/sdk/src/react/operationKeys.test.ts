@@ -1,10 +1,13 @@
+import { TRPCClientError } from "@trpc/client";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { OncelyError } from "../errors";
 import {
   canonicalJson,
   createOperationKeys,
   fingerprintOf,
   type OperationKeyStorage,
+  outcomeIsUnknown,
   STORAGE_PREFIX,
 } from "./operationKeys";
 
@@ -53,9 +56,52 @@ describe("createOperationKeys", () => {
     const first = keys.run(order, call);
     const second = keys.run({ ...order }, call);
     expect(second).toBe(first);
+    const key = keys.current;
     finish("done");
-    expect(await second).toBe(`done:${keys.current}`);
+    expect(await second).toBe(`done:${key}`);
     expect(calls).toBe(1);
+  });
+
+  it("ends the operation with a success or a final refusal, and keeps it while the outcome is unknown", async () => {
+    const storage = memoryStorage();
+    const keys = createOperationKeys({ persistAs: "checkout", storage });
+    const seen: string[] = [];
+    const failWith = (error: unknown) => async (key: string) => {
+      seen.push(key);
+      throw error;
+    };
+    const unknown = [
+      new OncelyError({ code: "network_error", message: "no answer", attempts: 5, retryable: true }),
+      new OncelyError({ code: "timeout", message: "too slow", attempts: 5, retryable: true }),
+      new OncelyError({ code: "aborted", message: "stopped", attempts: 1 }),
+      new OncelyError({ code: "retry_budget_exhausted", message: "empty", attempts: 1, retryable: true }),
+      new OncelyError({ code: "server_error", message: "503", attempts: 5, retryable: true }),
+    ];
+    for (const error of unknown) await expect(keys.run(order, failWith(error))).rejects.toBe(error);
+    expect(new Set(seen).size).toBe(1);
+    expect(storage.entries.size).toBe(1);
+
+    const refusal = new OncelyError({ code: "server_error", message: "insufficient funds", attempts: 1 });
+    await expect(keys.run(order, failWith(refusal))).rejects.toBe(refusal);
+    expect(keys.current).toBeUndefined();
+    expect(storage.entries.size).toBe(0);
+
+    await keys.run(order, async (key) => void seen.push(key));
+    expect(seen.at(-1)).not.toBe(seen[0]);
+    expect(keys.current).toBeUndefined();
+    await keys.run(order, async (key) => void seen.push(key));
+    expect(new Set(seen).size).toBe(3);
+  });
+
+  it("does not end a newer operation when an older one's answer comes in", async () => {
+    const keys = createOperationKeys();
+    let finish: () => void = () => {};
+    const older = keys.run(order, () => new Promise<void>((resolve) => (finish = resolve)));
+    await keys.run({ ...order, amount: 1 }, async () => {}).catch(() => {});
+    const newer = keys.keyFor({ ...order, amount: 2 });
+    finish();
+    await older;
+    expect(keys.current).toBe(newer);
   });
 
   it("sends again, with the same key, once the first call has failed (a lost answer)", async () => {
@@ -125,6 +171,24 @@ describe("createOperationKeys", () => {
     expect(typeof sessionStorage).toBe("undefined");
     const keys = createOperationKeys({ persistAs: "checkout" });
     expect(keys.keyFor(order)).toBe(keys.keyFor(order));
+  });
+});
+
+describe("outcomeIsUnknown", () => {
+  it("is true for no answer and retryable statuses, false for other answers", () => {
+    const answer = (status: number, oncelyCode?: string) =>
+      new TRPCClientError("answer", {
+        result: { error: { message: "x", code: -32600, data: { httpStatus: status, oncelyCode } } },
+      });
+    for (const status of [408, 425, 429, 500, 502, 503, 504])
+      expect(outcomeIsUnknown(answer(status)), `${status}`).toBe(true);
+    expect(outcomeIsUnknown(answer(409, "idempotency_key_in_progress"))).toBe(true);
+    expect(outcomeIsUnknown(new TypeError("fetch failed"))).toBe(true);
+    for (const status of [400, 401, 403, 404, 412, 422])
+      expect(outcomeIsUnknown(answer(status)), `${status}`).toBe(false);
+    expect(outcomeIsUnknown(answer(409, "version_mismatch"))).toBe(false);
+    const badKey = new OncelyError({ code: "invalid_idempotency_key", message: "bad", attempts: 0 });
+    expect(outcomeIsUnknown(badKey)).toBe(false);
   });
 });
 

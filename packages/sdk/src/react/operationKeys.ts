@@ -1,9 +1,18 @@
+import { isOncelyError } from "../errors";
 import { isValidIdempotencyKey, newIdempotencyKey } from "../idempotencyKey";
+import { shouldRetry } from "../retryPolicy";
 
 // The key-keeping rules behind useIdempotentMutation, free of React so they can be tested
-// (and used) on their own. One logical operation = one input: the same input keeps its key
-// (double submits, resubmits after a lost answer, a reload with persistence); a different
-// input or an explicit reset starts a new operation with a new key.
+// (and used) on their own. One logical operation = one input, and it lasts until its outcome
+// is known:
+// - while a call runs, a second call with the same input joins it (one request, one key);
+// - while the outcome is unknown (no answer, timeout, 5xx, 409 in progress, 429, aborted),
+//   the same input again reuses the key, also after a reload with persistence, so the server
+//   replays instead of acting twice;
+// - a final answer (a success, or a refusal such as insufficient funds, which the server
+//   stored and would replay for the key's lifetime) ends the operation: the next submit, even
+//   of the same input, is a new operation with a new key;
+// - a different input, or an explicit reset, starts a new operation too.
 
 /** Where a persisted key lives: `sessionStorage` by default. */
 export type OperationKeyStorage = Pick<Storage, "getItem" | "setItem" | "removeItem">;
@@ -27,11 +36,28 @@ export interface OperationKeys {
   keyFor(input: unknown): string;
   /**
    * Runs `call` with the key for `input`. While a call with that key is still running, a
-   * second one joins it (same promise) instead of sending again.
+   * second one joins it (same promise) instead of sending again. When the call ends with a
+   * final answer (see `outcomeIsUnknown`) the operation ends and its key is forgotten.
    */
   run<TData>(input: unknown, call: (key: string) => Promise<TData>): Promise<TData>;
   /** Forgets the current operation: the next call starts a new one with a new key. */
   reset(): void;
+}
+
+/**
+ * Whether a call that failed with `error` may or may not have acted on the server, so the
+ * same operation must be sent again with the same key: no answer (network failure, timeout,
+ * the caller's abort, an empty retry budget), 5xx, 408, 425, 429 and the 409 "still in
+ * progress". Any other answer is final: a stored refusal (422 insufficient funds...) would
+ * be replayed for the key's whole lifetime, and a 400, 401, 403 or 404 ran nothing.
+ */
+export function outcomeIsUnknown(error: unknown): boolean {
+  if (isOncelyError(error)) {
+    if (error.code === "invalid_idempotency_key") return false; // nothing was sent
+    if (error.code !== "server_error") return true; // no answer, timeout, aborted, budget
+    return error.retryable;
+  }
+  return shouldRetry(error);
 }
 
 interface Operation {
@@ -62,18 +88,36 @@ export function createOperationKeys(options: OperationKeysOptions = {}): Operati
     run<TData>(input: unknown, call: (key: string) => Promise<TData>): Promise<TData> {
       const key = keyFor(input);
       if (inFlight?.key === key) return inFlight.promise as Promise<TData>;
-      const promise = call(key).finally(() => {
+      const settled = (final: boolean) => {
         if (inFlight?.promise === promise) inFlight = undefined;
-      });
+        if (final) end(key);
+      };
+      const promise = call(key).then(
+        (data) => {
+          settled(true);
+          return data;
+        },
+        (error: unknown) => {
+          settled(!outcomeIsUnknown(error));
+          throw error;
+        },
+      );
       inFlight = { key, promise };
       return promise;
     },
-    reset() {
-      operation = undefined;
-      inFlight = undefined;
-      if (storage) forget(storage, storageName);
-    },
+    reset,
   };
+
+  /** Ends the operation that `key` belongs to, unless a newer one has replaced it. */
+  function end(key: string) {
+    if (operation?.key === key) reset();
+  }
+
+  function reset() {
+    operation = undefined;
+    inFlight = undefined;
+    if (storage) forget(storage, storageName);
+  }
 }
 
 /**

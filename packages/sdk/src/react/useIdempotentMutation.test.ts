@@ -98,30 +98,112 @@ describe("useIdempotentMutation", () => {
     unmount();
   });
 
-  it("starts a new operation for new input, and after reset() for the same input", async () => {
+  it("ends the operation with a success: the same input sent again on purpose is a new operation", async () => {
     const { result, unmount } = mountPay(server);
     await act(async () => {
       await result.current.mutateAsync({ amount: 1 });
     });
+    expect(result.current.meta).toEqual({ key: server.keys[0], attempts: 1, replayed: false });
     await act(async () => {
       await result.current.mutateAsync({ amount: 1 });
     });
-    expect(server.effects()).toBe(1);
-    expect(result.current.meta?.replayed).toBe(true);
+    expect(server.effects()).toBe(2);
+    expect(new Set(server.keys).size).toBe(2);
+    expect(result.current.idempotencyKey).toBe(server.keys[1]);
+    expect(result.current.meta?.replayed).toBe(false);
+    unmount();
+  });
 
+  it("ends the operation with a stored refusal: decline, top up, pay again charges once with a new key", async () => {
+    const { result, unmount } = mountPay(server, { persistAs: "checkout" });
+    server.setBalance(1_000);
+    await act(async () => {
+      await result.current.mutateAsync({ amount: 1_500 }).catch(() => {});
+    });
+    expect(result.current.error).toMatchObject({ code: "server_error", serverCode: "insufficient_funds" });
+    expect(result.current.meta).toEqual({ key: server.keys[0], attempts: 1, replayed: false });
+    // Nothing is kept to resume: the refusal is the operation's final answer.
+    expect(sessionStorage.getItem(`${STORAGE_PREFIX}checkout`)).toBeNull();
+
+    server.setBalance(2_000);
+    await act(async () => {
+      await result.current.mutateAsync({ amount: 1_500 });
+    });
+    expect(server.keys).toHaveLength(2);
+    expect(server.keys[1]).not.toBe(server.keys[0]);
+    expect(server.effects()).toBe(1);
+    expect(result.current.data).toEqual({ paid: 1_500, effect: 1 });
+    expect(result.current.meta).toEqual({ key: server.keys[1], attempts: 1, replayed: false });
+    unmount();
+  });
+
+  it("marks a refusal that came from the key store as replayed, and then ends the operation", async () => {
+    const { result, unmount } = mountPay(server);
+    server.setBalance(100);
+    // The refusal is stored, but its answer is lost: the outcome is unknown, the key is kept.
+    server.inject("drop-after-commit");
+    await act(async () => {
+      await result.current.mutateAsync({ amount: 500 }).catch(() => {});
+    });
+    expect(result.current.error).toMatchObject({ code: "network_error", retryable: true });
+    expect(result.current.meta).toBeUndefined();
+
+    await act(async () => {
+      await result.current.mutateAsync({ amount: 500 }).catch(() => {});
+    });
+    expect(server.keys[1]).toBe(server.keys[0]);
+    expect(result.current.error).toMatchObject({ serverCode: "insufficient_funds", retryable: false });
+    expect(result.current.meta).toEqual({ key: server.keys[0], attempts: 1, replayed: true });
+
+    await act(async () => {
+      await result.current.mutateAsync({ amount: 500 }).catch(() => {});
+    });
+    expect(server.keys[2]).not.toBe(server.keys[0]);
+    expect(result.current.meta?.replayed).toBe(false);
+    expect(server.effects()).toBe(0);
+    unmount();
+  });
+
+  it("keeps the key after a 503 (nothing saved, outcome unknown to the client) and runs once", async () => {
+    const { result, unmount } = mountPay(server);
+    server.inject("fail-before-commit");
+    await act(async () => {
+      await result.current.mutateAsync({ amount: 40 }).catch(() => {});
+    });
+    expect(result.current.error).toMatchObject({ httpStatus: 503, retryable: true });
+    await act(async () => {
+      await result.current.mutateAsync({ amount: 40 });
+    });
+    expect(server.keys).toEqual([server.keys[0], server.keys[0]]);
+    expect(server.effects()).toBe(1);
+    expect(result.current.meta).toEqual({ key: server.keys[0], attempts: 1, replayed: false });
+    unmount();
+  });
+
+  it("starts a new operation for new input, and after reset() while the outcome is unknown", async () => {
+    const { result, unmount } = mountPay(server);
+    server.inject("drop-after-commit");
+    await act(async () => {
+      await result.current.mutateAsync({ amount: 1 }).catch(() => {});
+    });
     await act(async () => {
       await result.current.mutateAsync({ amount: 2 });
     });
     expect(server.effects()).toBe(2);
+    expect(new Set(server.keys).size).toBe(2);
 
+    server.inject("drop-after-commit");
+    await act(async () => {
+      await result.current.mutateAsync({ amount: 3 }).catch(() => {});
+    });
     act(() => result.current.reset());
     expect(result.current.idempotencyKey).toBeUndefined();
-    expect(result.current.data).toBeUndefined();
+    expect(result.current.error).toBeNull();
     await act(async () => {
-      await result.current.mutateAsync({ amount: 2 });
+      await result.current.mutateAsync({ amount: 3 });
     });
-    expect(server.effects()).toBe(3);
-    expect(new Set(server.keys).size).toBe(3);
+    expect(server.effects()).toBe(4);
+    expect(new Set(server.keys).size).toBe(4);
     unmount();
   });
 
@@ -143,10 +225,10 @@ describe("useIdempotentMutation", () => {
     expect(server.keys).toEqual([key, key]);
     expect(server.effects()).toBe(1);
     expect(secondLoad.result.current.meta?.replayed).toBe(true);
-
-    act(() => secondLoad.result.current.reset());
+    // The answer is in: nothing is left to resume after another reload.
     expect(sessionStorage.getItem(`${STORAGE_PREFIX}checkout`)).toBeNull();
     secondLoad.unmount();
+    expect(mountPay(server, { persistAs: "checkout" }).result.current.idempotencyKey).toBeUndefined();
   });
 
   it("reports retries as lastAttempt and to onAttempt", async () => {

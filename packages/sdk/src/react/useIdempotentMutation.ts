@@ -3,8 +3,10 @@ import type { TRPCClientErrorLike } from "@trpc/client";
 import type { DecorateMutationProcedure, ResolverDef, TRPCQueryBaseOptions } from "@trpc/tanstack-react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { AttemptEvent, CallMeta } from "../callMeta";
+import { REPLAYED_HEADER } from "../constants";
+import { isOncelyError, responseHeadersOf } from "../errors";
 import "../operationContext";
-import { createOperationKeys, type OperationKeyStorage } from "./operationKeys";
+import { createOperationKeys, type OperationKeyStorage, outcomeIsUnknown } from "./operationKeys";
 
 export interface UseIdempotentMutationOptions<TInput, TOutput, TError, TOnMutateResult = unknown>
   extends Omit<UseMutationOptions<TOutput, TError, TInput, TOnMutateResult>, "mutationFn" | "mutationKey" | "retry">,
@@ -23,22 +25,32 @@ export type UseIdempotentMutationResult<TInput, TOutput, TError, TOnMutateResult
   TInput,
   TOnMutateResult
 > & {
-  /** The current operation's key (undefined until the first submit, unless one was persisted). */
+  /**
+   * The key of the operation in flight, or of the last one (shown until the next submit; after
+   * a final answer that submit gets a new key). Undefined before the first submit, unless a
+   * key was persisted by an operation whose outcome is still unknown.
+   */
   idempotencyKey: string | undefined;
   /** The latest retry report of the running call: "attempt n failed, waiting m ms". */
   lastAttempt: AttemptEvent | undefined;
-  /** Key, attempts and `replayed` of the last successful call. */
+  /**
+   * Key, attempts and `replayed` of the last call that got a final answer: a success, or a
+   * refusal (`replayed` is true when that refusal came from the server's key store too).
+   */
   meta: CallMeta | undefined;
   /** Clears the mutation state and forgets the key: the next submit is a new operation. */
   reset: () => void;
 };
 
 /**
- * `useMutation` for a tRPC mutation that keeps one idempotency key per logical operation:
- * double submits while a call is pending join it (one request, and TanStack's callbacks run
- * once: a joined submit's own per-call callbacks do not run), resubmits of the same input after a lost
- * answer reuse its key (the server replays instead of acting twice), and only new input or
- * `reset()` starts a new operation. With `persistAs`, a page reload resumes the operation.
+ * `useMutation` for a tRPC mutation that keeps one idempotency key per logical operation, for
+ * as long as its outcome is unknown: double submits while a call is pending join it (one
+ * request, and TanStack's callbacks run once: a joined submit's own per-call callbacks do not
+ * run); after no answer, a timeout, a 5xx, a 409 "in progress" or a 429, a resubmit of the
+ * same input reuses the key (the server replays instead of acting twice). A final answer (a
+ * success, or a refusal the server stored) ends the operation: the next submit is a new one
+ * with a new key. New input and `reset()` start a new operation too. With `persistAs`, a page
+ * reload resumes an operation whose outcome is unknown.
  * Use it with a client from `createOncelyClient` (it does the retries; TanStack's own
  * `retry` stays off).
  *
@@ -71,6 +83,7 @@ export function useIdempotentMutation<TDef extends ResolverDef, TOnMutateResult 
       const key = keys.keyFor(input);
       setIdempotencyKey(key);
       setLastAttempt(undefined);
+      setMeta(undefined);
       const { trpc: trpcOptions } = latest.current;
       const { mutationFn } = procedure.mutationOptions({
         trpc: {
@@ -96,7 +109,14 @@ export function useIdempotentMutation<TDef extends ResolverDef, TOnMutateResult 
   // submit (two toasts, two navigations).
   const { mutateAsync: startMutation, reset: resetMutation } = mutation;
   const mutateAsync = useCallback<typeof startMutation>(
-    (...args) => keys.run(args[0], () => startMutation(...args)),
+    (...args) =>
+      keys.run(args[0], () =>
+        startMutation(...args).catch((error: unknown) => {
+          // A final refusal is an answer too: say whether it came from the key store.
+          if (isOncelyError(error) && !outcomeIsUnknown(error)) setMeta(refusalMeta(error));
+          throw error;
+        }),
+      ),
     [keys, startMutation],
   );
   // As TanStack's own `mutate`: fire and forget, errors go to the callbacks and `error`.
@@ -114,4 +134,13 @@ export function useIdempotentMutation<TDef extends ResolverDef, TOnMutateResult 
   }, [keys, resetMutation]);
 
   return { ...mutation, mutate, mutateAsync, idempotencyKey, lastAttempt, meta, reset };
+}
+
+/** The meta of a call that ended with a final refusal (e.g. a stored insufficient funds). */
+function refusalMeta(error: { key: string | undefined; attempts: number }): CallMeta {
+  return {
+    key: error.key,
+    attempts: error.attempts,
+    replayed: responseHeadersOf(error)?.get(REPLAYED_HEADER) === "true",
+  };
 }

@@ -1,8 +1,12 @@
-import { CHAOS_HEADER, createFetchHandler } from "@oncely/api";
+import { CHAOS_HEADER, createFetchHandler, REQUEST_ID_HEADER } from "@oncely/api";
+import { IDEMPOTENCY_KEY_HEADER } from "@oncely/sdk";
 import type { NextRequest } from "next/server";
 import { getDb } from "../../../../server/db";
+import { recordDelivery } from "../../../../server/deliveries";
 import { isDemoMode } from "../../../../server/demo";
-import { authorizationFor, principalForSession, SESSION_COOKIE } from "../../../../server/session";
+import { sessionFor } from "../../../../server/principal";
+import { isCrossSite } from "../../../../server/requestOrigin";
+import { SESSION_COOKIE } from "../../../../server/session";
 
 const ENDPOINT = "/api/trpc";
 
@@ -20,9 +24,9 @@ function apiHandler() {
 }
 
 /**
- * Serves the AppRouter for the browser. The browser holds only the session cookie; this
- * handler turns it into the principal's `Authorization: Bearer <api key>` on a copy of the
- * request. Everything else (Idempotency-Key, body) passes through, and the API's response
+ * Serves the AppRouter for the browser. The browser holds only the signed session cookie;
+ * this handler turns it into the principal's `Authorization: Bearer <api key>` on a copy of
+ * the request. Everything else (Idempotency-Key, body) passes through, and the API's response
  * (with Idempotent-Replayed, Retry-After) goes back unchanged.
  *
  * A request that already carries `Authorization` (a script using an API key) is passed on
@@ -31,14 +35,13 @@ function apiHandler() {
 async function handle(req: NextRequest): Promise<Response> {
   const headers = new Headers(req.headers);
   if (!headers.has("authorization")) {
-    if (isCrossSite(req)) {
-      return Response.json(
-        { error: { message: "Cross-site requests cannot act with this session" } },
-        { status: 403, headers: { "cache-control": "no-store" } },
-      );
-    }
-    const principal = principalForSession(req.cookies.get(SESSION_COOKIE)?.value);
-    headers.set("authorization", authorizationFor(principal));
+    if (isCrossSite(req)) return refusal(403, "forbidden", "Cross-site requests cannot act with this session");
+    const session = sessionFor(req.cookies.get(SESSION_COOKIE)?.value);
+    if (!session)
+      return refusal(401, "unauthenticated", "Sign in first: this session is missing, expired or not valid");
+    headers.set("authorization", session.authorization);
+    const key = req.headers.get(IDEMPOTENCY_KEY_HEADER);
+    if (key && req.method === "POST") recordDelivery(session.principal, key, req.headers.get(REQUEST_ID_HEADER));
   }
   // The API has no use for the browser's cookies.
   headers.delete("cookie");
@@ -47,6 +50,15 @@ async function handle(req: NextRequest): Promise<Response> {
     return droppedConnection(req, response);
   }
   return response;
+}
+
+/** An error in tRPC's shape, so the SDK and the page read it like the API's own. */
+function refusal(httpStatus: number, oncelyCode: string, message: string): Response {
+  const code = httpStatus === 401 ? "UNAUTHORIZED" : "FORBIDDEN";
+  return Response.json(
+    { error: { message, code: -32001, data: { code, httpStatus, oncelyCode } } },
+    { status: httpStatus, headers: { "cache-control": "no-store" } },
+  );
 }
 
 /**
@@ -64,23 +76,6 @@ async function droppedConnection(req: NextRequest, answer: Response): Promise<Re
     },
   });
   return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
-}
-
-/**
- * Cookie-authenticated calls must come from this site's own pages (CSRF): browsers send
- * `Sec-Fetch-Site` and, on POST, `Origin`. Non-browser clients send neither and pass.
- */
-function isCrossSite(req: NextRequest): boolean {
-  const fetchSite = req.headers.get("sec-fetch-site");
-  if (fetchSite === "cross-site" || fetchSite === "same-site") return true;
-  const origin = req.headers.get("origin");
-  if (!origin || origin === "null") return origin === "null";
-  const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host");
-  try {
-    return new URL(origin).host !== host;
-  } catch {
-    return true;
-  }
 }
 
 export { handle as GET, handle as POST };
