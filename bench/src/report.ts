@@ -3,6 +3,7 @@
 // measurements in bench/results/*.json. Every number in them comes from those files.
 import fs from "node:fs";
 import path from "node:path";
+import type { RoundSample } from "./load";
 import { drawChart } from "./report/chart";
 import { engineSection, keyTableSection, sdkSection, statementsSection } from "./report/engineSections";
 import { judgeGoals, verdict } from "./report/goals";
@@ -11,7 +12,8 @@ import { REGIMES, type Regime, readResults } from "./report/inputs";
 import { fixed, machineOf, ms, table } from "./report/markdown";
 import { profileSection } from "./report/profileSection";
 import { REPO_ROOT } from "./results";
-import { medianOf } from "./stats";
+import type { EngineVariant, HandRolledVariant } from "./resultTypes";
+import { cpuRatio, medianOf, throughputRatio } from "./stats";
 
 const results = readResults();
 const goals = judgeGoals(results);
@@ -42,9 +44,48 @@ ${table(
   goals.map((g) => [g.goal, g.measured, g.target, verdict(g.met), g.judgedBy]),
 )}
 
+### Every ratio, both regimes
+
+${ratioTable()}
+
 ### Where the cost goes
 
 ${costLines()}`;
+}
+
+/** Every ratio issue 14 asks for, by req/s and by CPU per request, CPU-bound and durable. */
+function ratioTable(): string {
+  type Pair = [RoundSample[], RoundSample[]] | null;
+  const rows: [string, (regime: Regime) => Pair][] = [
+    ["Oncely / hand-rolled, new keys", (r) => hand(r, "oncelyNew", "handRolledNew")],
+    ["Oncely / hand-rolled, replays", (r) => hand(r, "oncelyReplay", "handRolledReplay")],
+    ["order: engine / plain", (r) => engine(r, "idempotent", "plain")],
+    ["order: engine / floor", (r) => engine(r, "idempotent", "orderFloor")],
+    ["order: floor / plain", (r) => engine(r, "orderFloor", "plain")],
+    ["transfer: engine / plain", (r) => engine(r, "transferIdempotent", "transferPlain")],
+    ["transfer: engine / floor", (r) => engine(r, "transferIdempotent", "transferFloor")],
+    ["transfer: floor / plain", (r) => engine(r, "transferFloor", "transferPlain")],
+  ];
+  const cell = (pair: Pair) =>
+    pair ? `${fixed(throughputRatio(pair[0], pair[1]))} (CPU ${fixed(cpuRatio(pair[0], pair[1]))})` : "not measured";
+  return `${table(
+    ["ratio: req/s (CPU per request allows)", ...Object.values(REGIMES)],
+    rows.map(([name, pair]) => [name, ...(Object.keys(REGIMES) as Regime[]).map((r) => cell(pair(r)))]),
+  )}
+
+Oncely / hand-rolled: bench/src/handRolled.ts (apps/server against the hand-rolled server). Engine,
+floor and plain: bench/src/engine.ts (the same handlers in bench/src/benchServer.ts). Medians over
+rounds of within-round ratios; "CPU" is the ratio of median CPU per request, inverted (higher is better).`;
+}
+
+function hand(regime: Regime, a: HandRolledVariant, b: HandRolledVariant): [RoundSample[], RoundSample[]] | null {
+  const r = results.handRolled[regime];
+  return r ? [r.samples[a], r.samples[b]] : null;
+}
+
+function engine(regime: Regime, a: EngineVariant, b: EngineVariant): [RoundSample[], RoundSample[]] | null {
+  const r = results.engine[regime];
+  return r ? [r.samples[a], r.samples[b]] : null;
 }
 
 /** The CPU split and the counted breakdown, Oncely's new-key order against the hand-rolled one. */
@@ -109,6 +150,8 @@ The CPU profile of apps/server under load is in [bench/README.md](bench/README.m
 `;
 
 write("BENCHMARKS.md", benchmarks);
+// `pnpm bench` ends with the goals and every ratio on the terminal.
+process.stdout.write(`\n${summary()}\n`);
 write("docs/benchmarks.svg", drawChart(goals, results.keyTable));
 replaceSection("bench/README.md", "profile", profileSection(results.profile));
 
