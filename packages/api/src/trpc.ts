@@ -12,7 +12,7 @@ import { DATABASE_RETRY_AFTER_SECONDS, DEFAULT_REQUEST_TIMEOUT_MS, withinDeadlin
 import { ChaosError, chaosAvailable, chaosPoint, REQUEST_ID_HEADER, withChaos } from "./demo/chaos";
 import { ApiError, apiError } from "./errors";
 import type { PrincipalResolver } from "./http/auth";
-import { notePoint } from "./http/requestScope";
+import { notePoint, type RequestScope } from "./http/requestScope";
 
 export interface CreateContextOptions {
   db: Database;
@@ -23,6 +23,8 @@ export interface CreateContextOptions {
   callsInRequest?: number;
   /** A call not done within this long is answered 503 + Retry-After (ms). Default 8000. */
   requestTimeoutMs?: number;
+  /** Where request logs and metrics learn about this request (http/observe.ts), if they watch it. */
+  scope?: RequestScope | undefined;
 }
 
 /** Per-request context. `responseHeaders` are sent by the adapter's `responseMeta`. */
@@ -32,8 +34,9 @@ export function createContext({
   headers,
   callsInRequest = 1,
   requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+  scope,
 }: CreateContextOptions) {
-  return { db, resolvePrincipal, headers, callsInRequest, requestTimeoutMs, responseHeaders: new Headers() };
+  return { db, resolvePrincipal, headers, callsInRequest, requestTimeoutMs, scope, responseHeaders: new Headers() };
 }
 export type Context = ReturnType<typeof createContext>;
 
@@ -111,6 +114,7 @@ const demoMode = chaosAvailable();
 /** Requires `Authorization: Bearer <api key>`; adds `principalId` to the context. */
 const authenticated = publicProcedure.use(async ({ ctx, next }) => {
   const principalId = await ctx.resolvePrincipal(ctx.headers.get("authorization"));
+  if (ctx.scope) ctx.scope.principalId = principalId;
   if (!principalId) {
     throw apiError("unauthenticated", "Send a valid API key as `Authorization: Bearer <key>`");
   }
@@ -136,7 +140,7 @@ export const authedProcedure = demoMode
 /** The engine's points: timings for request logs and metrics, then (demo mode) the faults. */
 const enginePoint = demoMode
   ? async (point: EnginePoint, info: EnginePointInfo) => {
-      notePoint(point);
+      notePoint(point, info);
       await chaosPoint(point, info);
     }
   : notePoint;

@@ -101,7 +101,8 @@ export function idempotent<TDb extends OncelyDatabase = SchemalessDatabase>(opti
     const fingerprint = fingerprintRequest(path, input);
     const now = sqlNow(settings.clock);
     const answer = { ...ref, requestPath: path, fingerprint, ttlSeconds: settings.ttlSeconds, now };
-    const point = async (at: EnginePoint) => settings.onPoint?.(at, { path, key, principalId: ctx.principalId });
+    const point = async (at: EnginePoint) =>
+      settings.onPoint?.(at, { path, key, principalId: ctx.principalId, context: ctx });
     const retryLater = () => inProgress(key, settings.retryAfterSeconds, ctx.responseHeaders);
 
     /** The answer to give for a row someone already wrote under the key. */

@@ -27,6 +27,8 @@ export interface EnginePointInfo {
   principalId: string;
   /** The phase, for phase points. */
   phase?: string;
+  /** The procedure's context (what your createContext made): where per-request bookkeeping lives. */
+  context: object;
 }
 
 export interface IdempotencyOptions {

@@ -138,7 +138,7 @@ export function idempotentPhased<TDb extends OncelyDatabase = SchemalessDatabase
     const fingerprint = fingerprintRequest(path, input);
     const now = sqlNow(settings.clock);
     const lease: Lease = { leaseId: randomUUID(), leaseSeconds, now };
-    const info: EnginePointInfo = { path, key, principalId: ctx.principalId };
+    const info: EnginePointInfo = { path, key, principalId: ctx.principalId, context: ctx };
     const point = async (at: EnginePoint, phase?: string) => settings.onPoint?.(at, { ...info, phase });
 
     try {

@@ -10,7 +10,7 @@ import { createContext } from "../trpc";
 import { createPrincipalResolver, type PrincipalResolver } from "./auth";
 import { limitRequestBody } from "./bodyLimit";
 import { observeRequest, type RequestObserver } from "./observe";
-import { noteError, notePrincipal } from "./requestScope";
+import { type RequestScope, scopeOf } from "./requestScope";
 
 /** Largest request body accepted (bytes); larger is a 413 before any work. */
 export const MAX_BODY_BYTES = 100 * 1024;
@@ -43,27 +43,23 @@ export interface NodeHandlerOptions extends ApiHandlerOptions {
 }
 
 function shared(options: ApiHandlerOptions) {
-  const resolve = createPrincipalResolver(options.db);
-  const resolvePrincipal: PrincipalResolver = async (authorization) => {
-    const principalId = await resolve(authorization);
-    notePrincipal(principalId);
-    return principalId;
-  };
+  const resolvePrincipal: PrincipalResolver = createPrincipalResolver(options.db);
   return {
     router: appRouter,
     // Sends what procedures put in ctx.responseHeaders (Idempotent-Replayed, Retry-After).
     responseMeta: oncelyResponseMeta,
     maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
-    context: (headers: Headers, info: TRPCRequestInfo) =>
+    context: (headers: Headers, info: TRPCRequestInfo, scope?: RequestScope) =>
       createContext({
         db: options.db,
         resolvePrincipal,
         headers,
         callsInRequest: info.calls.length,
         requestTimeoutMs: options.requestTimeoutMs,
+        scope,
       }),
-    onError: ({ path, error }: { path: string | undefined; error: TRPCError }) => {
-      noteError(path, error);
+    onError: ({ path, error, ctx }: { path: string | undefined; error: TRPCError; ctx?: { scope?: RequestScope } }) => {
+      ctx?.scope?.errors.push({ path, error });
       options.onError?.({ path, code: error.code, error });
     },
   };
@@ -77,7 +73,7 @@ export function createNodeHandler(options: NodeHandlerOptions): RequestListener 
     ...rest,
     basePath,
     maxBodySize: MAX_BODY_BYTES,
-    createContext: ({ req, info }) => context(toWebHeaders(req.headers), info),
+    createContext: ({ req, info }) => context(toWebHeaders(req.headers), info, scopeOf(req)),
   });
   const { onRequest } = options;
   if (!onRequest) return handler;

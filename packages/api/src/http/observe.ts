@@ -6,7 +6,7 @@ import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { REQUEST_ID_HEADER } from "../demo/chaos";
 import { appRouter } from "../root";
 import { errorCode } from "../trpc";
-import { type RequestScope, runInRequestScope } from "./requestScope";
+import { attachScope, newRequestScope, type RequestScope } from "./requestScope";
 
 /**
  * What one HTTP request to the API did, for request logs and metrics: read from what the API
@@ -83,7 +83,7 @@ const knownPaths = new Set(Object.keys(appRouter._def.procedures));
 
 /**
  * Runs `handle` for one request and reports it to `observer` once the answer is sent. The
- * hooks of requestScope.ts fill in what happens in between.
+ * request's scope (requestScope.ts) goes into its tRPC context, where the hooks fill it in.
  */
 export function observeRequest(
   req: IncomingMessage,
@@ -93,7 +93,9 @@ export function observeRequest(
   handle: () => void,
 ): void {
   const startedAt = performance.now();
-  const state = runInRequestScope(handle);
+  const state = newRequestScope();
+  attachScope(req, state);
+  handle();
   res.once("close", () => {
     const replayed = res.getHeader(REPLAYED_HEADER) === "true";
     const paths = requestedPaths(req.url ?? "/", basePath);

@@ -1,11 +1,12 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { performance } from "node:perf_hooks";
 import type { EnginePoint } from "@oncely/idempotency";
 import type { TRPCError } from "@trpc/server";
 
 /**
- * What is learnt about one HTTP request while it runs (see observe.ts), found through async
- * context by the hooks that learn it: authentication, tRPC's onError, the engine's onPoint.
+ * What is learnt about one HTTP request while it runs (see observe.ts). It travels in the tRPC
+ * context (`ctx.scope`), where the hooks that learn it find it: authentication, tRPC's onError,
+ * the engine's onPoint (its `info.context`). Not async context: AsyncLocalStorage makes Node
+ * track every promise of every request, which showed in apps/server's CPU profile.
  * Imports nothing of the router, so trpc.ts can use it.
  */
 export interface RequestScope {
@@ -15,30 +16,22 @@ export interface RequestScope {
   executedAt: number | null;
 }
 
-const scope = new AsyncLocalStorage<RequestScope>();
+export const newRequestScope = (): RequestScope => ({
+  principalId: null,
+  errors: [],
+  claimedAt: null,
+  executedAt: null,
+});
 
-/** Runs `fn` (one request's handling) with a fresh scope, which it returns. */
-export function runInRequestScope(fn: () => void): RequestScope {
-  const state: RequestScope = { principalId: null, errors: [], claimedAt: null, executedAt: null };
-  scope.run(state, fn);
-  return state;
-}
+/** A request's scope, for the context made for it (observe.ts attaches it, handlers.ts reads it). */
+const scopes = new WeakMap<object, RequestScope>();
+export const attachScope = (request: object, scope: RequestScope): void => void scopes.set(request, scope);
+export const scopeOf = (request: object): RequestScope | undefined => scopes.get(request);
 
-/** Remembers who the request's principal is (called by authentication). */
-export function notePrincipal(principalId: string | null): void {
-  const state = scope.getStore();
-  if (state) state.principalId = principalId;
-}
-
-/** Remembers an error a call raised (tRPC's onError). */
-export function noteError(path: string | undefined, error: TRPCError): void {
-  scope.getStore()?.errors.push({ path, error });
-}
-
-/** The idempotency engine's points, kept as timings (its `onPoint` option). */
-export function notePoint(point: EnginePoint): void {
-  const state = scope.getStore();
-  if (!state) return;
-  if (point === "claimed") state.claimedAt = performance.now();
-  else if (point === "executed") state.executedAt = performance.now();
+/** The engine's points, kept as timings (its `onPoint` option; the scope is in `info.context`). */
+export function notePoint(point: EnginePoint, info: { context: object }): void {
+  const scope = (info.context as { scope?: RequestScope }).scope;
+  if (!scope) return;
+  if (point === "claimed") scope.claimedAt = performance.now();
+  else if (point === "executed") scope.executedAt = performance.now();
 }
