@@ -37,6 +37,7 @@ const steps: [string, string[], number][] = [
   ["engine, statement by statement", tsx("statements.ts"), minutes(7)],
   ["CPU profile of apps/server", tsx("profile.ts"), minutes(3)],
   ["key table, storm, sweeper", tsx("keyTable.ts"), minutes(10)],
+  ["another principal during a duplicate storm", tsx("fairness.ts"), minutes(3)],
   ["SDK overhead", tsx("sdkOverhead.ts"), minutes(5)],
   ["report", tsx("report.ts"), minutes(1)],
 ];

@@ -109,7 +109,7 @@ const router = t.router({
   orderFloor: withEngineStatements(input, createOrder, { row: true }),
   statementsSavepoint: withEngineStatements(input, createOrder, { savepoint: true }),
   statementsClaim: withEngineStatements(input, createOrder, { claim: true }),
-  statementsAll: withEngineStatements(input, createOrder, { claim: true, row: true }),
+  statementsAll: withEngineStatements(input, createOrder, { claim: true, savepoint: true, row: true }),
   plain: t.procedure.input(input).mutation(({ ctx, input }) => ctx.db.transaction((tx) => createOrder(tx, input))),
   idempotent: withKey({}),
   idempotentAlwaysFastPath: withKey({ fastPath: true }),

@@ -5,15 +5,23 @@
 import { randomUUID } from "node:crypto";
 import type { KeyRef } from "@oncely/idempotency/store";
 import postgres from "postgres";
-import { claimAtDriver, insertKeyRowWithAnswer, withCommit } from "./engineStatements";
+import {
+  claimAtDriver,
+  claimLiteralAtDriver,
+  claimUnpreparedAtDriver,
+  insertKeyRowWithAnswer,
+  withCommit,
+} from "./engineStatements";
 import { inRounds } from "./load";
 import { median } from "./stats";
 
 export const DRIVER_VARIANTS = {
   order: "order transaction: SELECT the account, INSERT the order",
   rowAtCommit: "+ the key row with its answer, INSERTed with COMMIT (the floor; no lock: not an engine)",
-  claim: "+ claim, awaited before the order (the key's bounded advisory lock, then its row)",
-  engine: "+ claim + the key row with its answer (INSERT with COMMIT): the middleware's statements",
+  claim: "+ claim, awaited before the order (the key's bounded advisory lock, then its row; prepared)",
+  claimUnprepared: "+ the same claim unprepared, as drizzle's execute(sql) sends it (describe + parse each time)",
+  claimLiteral: "+ the same claim with its values written into the text (unprepared, no describe)",
+  engine: "+ claim + SAVEPOINT + the key row with its answer (INSERT with COMMIT): the middleware's statements",
 } as const;
 export type DriverVariant = keyof typeof DRIVER_VARIANTS;
 /** Concurrent transactions, on a pool as large. */
@@ -57,8 +65,16 @@ export async function measureDriverStatements(options: {
       await claimAtDriver(tx, ref);
       return order(tx);
     },
+    claimUnprepared: async (tx, ref) => {
+      await claimUnpreparedAtDriver(tx, ref);
+      return order(tx);
+    },
+    claimLiteral: async (tx, ref) => {
+      await claimLiteralAtDriver(tx, ref);
+      return order(tx);
+    },
     engine: async (tx, ref) => {
-      await claimAtDriver(tx, ref);
+      await Promise.all([claimAtDriver(tx, ref), tx`SAVEPOINT oncely_handler`.execute()]);
       withCommit(insertKeyRowWithAnswer(tx, ref, "driver", await order(tx)));
     },
   };

@@ -40,6 +40,40 @@ export const claimAtDriver = (sql: postgres.TransactionSql, ref: KeyRef) =>
         FROM oncely_idempotency_keys AS k WHERE k.principal_id = ${ref.principalId} AND k.key = ${ref.key}`.execute(),
   ]);
 
+/** The claim's two statements with the values as parameters, as SQL text (for the unprepared variants). */
+const CLAIM_TEXT = [
+  `SELECT 1 FROM (
+      WITH prior AS MATERIALIZED (SELECT current_setting('lock_timeout') AS lock_timeout),
+      bounded AS MATERIALIZED (SELECT set_config('lock_timeout', $1, true) FROM prior),
+      waited AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended($2, 122519904676985)) FROM bounded),
+      reset AS MATERIALIZED (SELECT set_config('lock_timeout', prior.lock_timeout, true) FROM prior, waited)
+      SELECT 1 AS locked FROM reset) AS claim`,
+  `SELECT k.request_path, k.fingerprint, k.status, k.response_status, k.response_body,
+          k.expires_at <= now() AS expired, coalesce(k.locked_until > now(), false) AS leased
+   FROM oncely_idempotency_keys AS k WHERE k.principal_id = $1 AND k.key = $2`,
+] as const;
+
+/**
+ * The claim sent as drizzle sends `execute(sql)`: unprepared, so postgres.js has PostgreSQL
+ * describe each statement first (a round trip of its own) and parse it every time.
+ */
+export const claimUnpreparedAtDriver = (sql: postgres.TransactionSql, ref: KeyRef) =>
+  Promise.all([
+    sql.unsafe(CLAIM_TEXT[0], [`${LOCK_TIMEOUT_MS}ms`, lockName(ref)], { prepare: false }).execute(),
+    sql.unsafe(CLAIM_TEXT[1], [ref.principalId, ref.key], { prepare: false }).execute(),
+  ]);
+
+/** The claim with its values written into the text (no parameters: no describe, parsed every time). */
+export const claimLiteralAtDriver = (sql: postgres.TransactionSql, ref: KeyRef) => {
+  const literal = (value: string) => `E'${value.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
+  const fill = (text: string, values: string[]) =>
+    text.replace(/\$(\d)/g, (_, n) => literal(values[Number(n) - 1] ?? ""));
+  return Promise.all([
+    sql.unsafe(fill(CLAIM_TEXT[0], [`${LOCK_TIMEOUT_MS}ms`, lockName(ref)]), [], { prepare: false }).execute(),
+    sql.unsafe(fill(CLAIM_TEXT[1], [ref.principalId, ref.key]), [], { prepare: false }).execute(),
+  ]);
+};
+
 /**
  * The key row with its answer at the driver. Also the floor of any key store kept in the
  * business transaction (the row alone: no lock for duplicates to wait on, so not an engine).

@@ -38,10 +38,9 @@ export const STATEMENT_VARIANTS = {
   plain: "plain handler (in `db.transaction`)",
   orderFloor:
     "+ the key row with its answer, INSERTed with COMMIT (the floor of any store in the transaction; not an engine)",
-  statementsSavepoint:
-    "+ SAVEPOINT (what the middleware set before every handler until it stored business errors without one)",
+  statementsSavepoint: "+ SAVEPOINT (the middleware's, for business errors to roll back to), alone",
   statementsClaim: "+ claim (the key's advisory lock with its bounded wait, then its row: one round trip)",
-  statementsAll: "+ claim + the key row with its answer: all the middleware's statements",
+  statementsAll: "+ claim + SAVEPOINT + the key row with its answer: all the middleware's statements",
   idempotent: "idempotent procedure (the middleware itself)",
 } as const;
 export type StatementVariant = keyof typeof STATEMENT_VARIANTS;
@@ -64,6 +63,44 @@ export interface KeyTableResult {
     before: { requestsPerSecond: number; p50: number; p99: number };
     during: { requestsPerSecond: number; p50: number; p99: number };
   };
+}
+
+/** What bench/src/engine.ts wrote at the commits compared (its own format then: ratios only). */
+export interface HistoricEngineResult {
+  throughputRatio: number;
+  cpuRatio: number;
+  transferThroughputRatio: number;
+  transferCpuRatio: number;
+  replayOverFirst: number;
+  /** Only at the commit that still had the patched driver's pipelined BEGIN. */
+  pipelinedPlainRatio?: number;
+}
+
+/** stock-driver.json: bench/src/compareCommits.ts (issue 13: the hot path before and after). */
+export interface CommitComparisonResult {
+  commits: { before: string; after: string };
+  synchronousCommit: string;
+  runs: { run: number; side: "before" | "after"; commit: string; result: HistoricEngineResult }[];
+}
+
+/** One phase of the fairness bench: another principal's reads, one at a time. */
+export interface FairnessPhase {
+  reads: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** fairness.json: bench/src/fairness.ts (issue 15's duplicate storm). */
+export interface FairnessResult {
+  duplicates: number;
+  stormSeconds: number;
+  poolSize: number;
+  /** "on": the engine's waiters' bounds (defaults); "off": lifted, as before they existed. */
+  configs: Record<
+    "on" | "off",
+    { quiet: FairnessPhase; storm: FairnessPhase; duplicateAnswers: { conflict: number; other: number } }
+  >;
 }
 
 /** hand-rolled-sync-{off,on}.json: bench/src/handRolled.ts. */

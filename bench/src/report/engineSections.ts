@@ -109,7 +109,8 @@ export function statementsSection(result: Measured<StatementsResult>): string {
   const names = Object.keys(STATEMENT_VARIANTS) as StatementVariant[];
   const cpu = (v: StatementVariant) => medianOf(samples[v], (s) => s.cpuPerRequest);
   const base = cpu("plain");
-  const driverNames = Object.keys(DRIVER_VARIANTS) as DriverVariant[];
+  // Variants a results file predates are left out, not invented.
+  const driverNames = (Object.keys(DRIVER_VARIANTS) as DriverVariant[]).filter((v) => driver[v]);
   const orderUs = driver.order.nodeUs + driver.order.postgresUs;
   return `${title}
 

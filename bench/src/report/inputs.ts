@@ -2,7 +2,9 @@
 import { type Measured, readResult } from "../results";
 import type {
   BreakdownResult,
+  CommitComparisonResult,
   EngineResult,
+  FairnessResult,
   HandRolledResult,
   KeyTableResult,
   ProfileResult,
@@ -18,6 +20,8 @@ export interface Results {
   breakdown: Measured<BreakdownResult>;
   profile: Measured<ProfileResult>;
   sdk: Measured<SdkOverheadResult>;
+  fairness: Measured<FairnessResult>;
+  stockDriver: Measured<CommitComparisonResult>;
 }
 
 export function readResults(): Results {
@@ -29,6 +33,8 @@ export function readResults(): Results {
     breakdown: readResult("hand-rolled-breakdown"),
     profile: readResult("profile"),
     sdk: readResult("sdk-overhead"),
+    fairness: readResult("fairness"),
+    stockDriver: readResult("stock-driver"),
   };
 }
 
