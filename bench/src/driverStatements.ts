@@ -5,13 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { KeyRef } from "@oncely/idempotency/store";
 import postgres from "postgres";
-import {
-  claimAtDriver,
-  claimLiteralAtDriver,
-  claimUnpreparedAtDriver,
-  insertKeyRowWithAnswer,
-  withCommit,
-} from "./engineStatements";
+import { claimAtDriver, claimLiteralAtDriver, insertKeyRowWithAnswer, withCommit } from "./engineStatements";
 import { inRounds } from "./load";
 import { median } from "./stats";
 
@@ -66,7 +60,7 @@ export async function measureDriverStatements(options: {
       return order(tx);
     },
     claimUnprepared: async (tx, ref) => {
-      await claimUnpreparedAtDriver(tx, ref);
+      await claimAtDriver(tx, ref, false);
       return order(tx);
     },
     claimLiteral: async (tx, ref) => {

@@ -2,7 +2,16 @@
 // (benchServer.ts's `statements*` procedures and driverStatements.ts), and the floor they are
 // compared with. Through drizzle they are the engine's own (@oncely/idempotency/store); at the
 // driver they are the same SQL as postgres.js tagged templates (prepared, like the engine's).
-import { type Answer, findKey, insertAnswer, type KeyRef, lockKey, lockName } from "@oncely/idempotency/store";
+import {
+  type Answer,
+  findKey,
+  insertAnswer,
+  type KeyRef,
+  LOCK_SEED,
+  literal,
+  lockKey,
+  lockName,
+} from "@oncely/idempotency/store";
 import type postgres from "postgres";
 
 const FINGERPRINT = "0".repeat(64);
@@ -26,26 +35,12 @@ export const claim = (tx: Tx, ref: KeyRef) => Promise.all([lockKey(tx, ref, LOCK
 export const storeAnswer = (tx: Tx, ref: KeyRef, requestPath: string, body: string) =>
   insertAnswer(tx, answer(ref, requestPath, body));
 
-/** The claim at the driver: the same two statements as tagged templates. */
-export const claimAtDriver = (sql: postgres.TransactionSql, ref: KeyRef) =>
-  Promise.all([
-    sql`SELECT 1 FROM (
-      WITH prior AS MATERIALIZED (SELECT current_setting('lock_timeout') AS lock_timeout),
-      bounded AS MATERIALIZED (SELECT set_config('lock_timeout', ${`${LOCK_TIMEOUT_MS}ms`}, true) FROM prior),
-      waited AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended(${lockName(ref)}, 122519904676985)) FROM bounded),
-      reset AS MATERIALIZED (SELECT set_config('lock_timeout', prior.lock_timeout, true) FROM prior, waited)
-      SELECT 1 AS locked FROM reset) AS claim`.execute(),
-    sql`SELECT k.request_path, k.fingerprint, k.status, k.response_status, k.response_body,
-               k.expires_at <= now() AS expired, coalesce(k.locked_until > now(), false) AS leased
-        FROM oncely_idempotency_keys AS k WHERE k.principal_id = ${ref.principalId} AND k.key = ${ref.key}`.execute(),
-  ]);
-
-/** The claim's two statements with the values as parameters, as SQL text (for the unprepared variants). */
+/** The claim's two statements with the values as parameters, as SQL text. */
 const CLAIM_TEXT = [
   `SELECT 1 FROM (
       WITH prior AS MATERIALIZED (SELECT current_setting('lock_timeout') AS lock_timeout),
       bounded AS MATERIALIZED (SELECT set_config('lock_timeout', $1, true) FROM prior),
-      waited AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended($2, 122519904676985)) FROM bounded),
+      waited AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended($2, ${LOCK_SEED})) FROM bounded),
       reset AS MATERIALIZED (SELECT set_config('lock_timeout', prior.lock_timeout, true) FROM prior, waited)
       SELECT 1 AS locked FROM reset) AS claim`,
   `SELECT k.request_path, k.fingerprint, k.status, k.response_status, k.response_body,
@@ -53,26 +48,29 @@ const CLAIM_TEXT = [
    FROM oncely_idempotency_keys AS k WHERE k.principal_id = $1 AND k.key = $2`,
 ] as const;
 
+/** Each claim statement's values. */
+const claimValues = (ref: KeyRef) =>
+  [
+    [`${LOCK_TIMEOUT_MS}ms`, lockName(ref)],
+    [ref.principalId, ref.key],
+  ] as const;
+
 /**
- * The claim sent as drizzle sends `execute(sql)`: unprepared, so postgres.js has PostgreSQL
- * describe each statement first (a round trip of its own) and parse it every time.
+ * The claim at the driver, both statements in one write: `prepare` true as the engine sends
+ * them; false as drizzle's `execute(sql)` would, so postgres.js has PostgreSQL describe each
+ * statement first (a round trip of its own) and parse it every time.
  */
-export const claimUnpreparedAtDriver = (sql: postgres.TransactionSql, ref: KeyRef) =>
-  Promise.all([
-    sql.unsafe(CLAIM_TEXT[0], [`${LOCK_TIMEOUT_MS}ms`, lockName(ref)], { prepare: false }).execute(),
-    sql.unsafe(CLAIM_TEXT[1], [ref.principalId, ref.key], { prepare: false }).execute(),
-  ]);
+export const claimAtDriver = (sql: postgres.TransactionSql, ref: KeyRef, prepare = true) =>
+  Promise.all(claimValues(ref).map((values, i) => sql.unsafe(CLAIM_TEXT[i] ?? "", [...values], { prepare }).execute()));
 
 /** The claim with its values written into the text (no parameters: no describe, parsed every time). */
-export const claimLiteralAtDriver = (sql: postgres.TransactionSql, ref: KeyRef) => {
-  const literal = (value: string) => `E'${value.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
-  const fill = (text: string, values: string[]) =>
-    text.replace(/\$(\d)/g, (_, n) => literal(values[Number(n) - 1] ?? ""));
-  return Promise.all([
-    sql.unsafe(fill(CLAIM_TEXT[0], [`${LOCK_TIMEOUT_MS}ms`, lockName(ref)]), [], { prepare: false }).execute(),
-    sql.unsafe(fill(CLAIM_TEXT[1], [ref.principalId, ref.key]), [], { prepare: false }).execute(),
-  ]);
-};
+export const claimLiteralAtDriver = (sql: postgres.TransactionSql, ref: KeyRef) =>
+  Promise.all(
+    claimValues(ref).map((values, i) => {
+      const text = (CLAIM_TEXT[i] ?? "").replace(/\$(\d)/g, (_, n) => literal(values[Number(n) - 1] ?? ""));
+      return sql.unsafe(text, [], { prepare: false }).execute();
+    }),
+  );
 
 /**
  * The key row with its answer at the driver. Also the floor of any key store kept in the

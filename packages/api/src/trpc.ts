@@ -149,18 +149,16 @@ const enginePoint = demoMode
  * The idempotency plugin: concatenate after `.input()`, so it fingerprints parsed input and
  * validation errors happen before any key is stored.
  */
-export const idempotency = idempotent<Database>({
-  onBackgroundError: (error) => console.error("idempotency bookkeeping failed", error),
+const engineHooks = {
+  onBackgroundError: (error: unknown) => console.error("idempotency bookkeeping failed", error),
   onPoint: enginePoint,
-});
+};
+
+export const idempotency = idempotent<Database>(engineHooks);
 
 /**
  * The same plugin with the key optional, for mutations that are safe without one but should
  * replay when a client sends one (a retried `orders.updateShipping` replays its success
  * instead of failing on the version it already bumped).
  */
-export const optionalIdempotency = idempotent<Database>({
-  key: "optional",
-  onBackgroundError: (error) => console.error("idempotency bookkeeping failed", error),
-  onPoint: enginePoint,
-});
+export const optionalIdempotency = idempotent<Database>({ ...engineHooks, key: "optional" });

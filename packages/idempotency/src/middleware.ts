@@ -25,13 +25,9 @@ import {
   type KeyRef,
   type KeyRow,
   lockKey,
-  type StoredResponse,
   sqlNow,
 } from "./store";
-import { serializeData, serializeError, storableError, storedOutcome } from "./storedAnswer";
-
-/** Response header set on every answer that came from the key store. */
-export const REPLAYED_HEADER = "Idempotent-Replayed";
+import { replayStored, serializeData, serializeError, storableError } from "./storedAnswer";
 
 /**
  * What the procedure's context must provide (the app's createContext fills it). `TDb` is the
@@ -108,11 +104,10 @@ export function idempotent<TDb extends OncelyDatabase = SchemalessDatabase>(opti
     /** The answer to give for a row someone already wrote under the key. */
     const answerFrom = (row: KeyRow) => {
       if (row.fingerprint !== fingerprint) throw keyReused(key, row.requestPath);
-      const stored: StoredResponse | null = completedAnswer(row);
+      const stored = completedAnswer(row);
       if (!stored) throw retryLater(); // held by a phased request, or gone meanwhile
-      ctx.responseHeaders.set(REPLAYED_HEADER, "true");
       counterFor(ctx.db).record(ref);
-      return storedOutcome(stored);
+      return replayStored(stored, { key, fingerprint, responseHeaders: ctx.responseHeaders });
     };
 
     const likelyRetry = recentKeys.seen(ref.principalId, ref.key);
@@ -140,8 +135,10 @@ export function idempotent<TDb extends OncelyDatabase = SchemalessDatabase>(opti
         ]);
         // A lock that timed out also fails the statements behind it ("transaction aborted"):
         // the lock's error is the one that says what happened.
-        for (const step of [locked, found, savepoint]) if (step.status === "rejected") throw step.reason;
-        const row = found.status === "fulfilled" ? found.value : null;
+        if (locked.status === "rejected") throw locked.reason;
+        if (found.status === "rejected") throw found.reason;
+        if (savepoint.status === "rejected") throw savepoint.reason;
+        const row = found.value;
         if (!row?.expired) return row;
         await deleteExpiredKey(tx, ref, now); // an expired key counts as new
         return null;

@@ -4,7 +4,6 @@ import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import type { Executor, OncelyDatabase, SchemalessDatabase, TransactionOf } from "./database";
 import { canonicalJson, fingerprintedInput, fingerprintRequest } from "./fingerprint";
 import type { IdempotencyContext } from "./middleware";
-import { REPLAYED_HEADER } from "./middleware";
 import { type EnginePoint, type EnginePointInfo, type IdempotencyOptions, resolveOptions } from "./options";
 import {
   claimPhasedKey,
@@ -26,7 +25,7 @@ import {
   translateFailure,
 } from "./refusals";
 import { findCompletedKey, findKey, type KeyRef, sqlNow } from "./store";
-import { serializeData, serializeError, storableError, storedOutcome } from "./storedAnswer";
+import { replayStored, serializeData, serializeError, storableError, storedResponseOf } from "./storedAnswer";
 
 export const DEFAULT_LEASE_SECONDS = 30;
 
@@ -142,12 +141,9 @@ export function idempotentPhased<TDb extends OncelyDatabase = SchemalessDatabase
     const point = async (at: EnginePoint, phase?: string) => settings.onPoint?.(at, { ...info, phase });
 
     try {
+      const replayRequest = { key, fingerprint, responseHeaders: ctx.responseHeaders };
       const completed = await findCompletedKey(sql, ref, now);
-      if (completed) {
-        if (completed.fingerprint !== fingerprint) throw keyReused(key, completed.requestPath);
-        ctx.responseHeaders.set(REPLAYED_HEADER, "true");
-        return storedOutcome(completed);
-      }
+      if (completed) return replayStored(completed, replayRequest);
 
       const claim = {
         ...ref,
@@ -160,13 +156,12 @@ export function idempotentPhased<TDb extends OncelyDatabase = SchemalessDatabase
       let finished: Record<string, unknown> = {};
       if (!(await claimPhasedKey(sql, claim))) {
         const row = await findKey(sql, ref, now);
+        const stored = row && storedResponseOf(row);
         if (row?.expired && (await restartExpiredKey(sql, claim))) {
           // An expired key counts as new.
-        } else if (row?.status === "completed" && row.responseStatus !== null && row.responseBody !== null) {
+        } else if (stored) {
           // Completed between the fast path and the claim.
-          if (row.fingerprint !== fingerprint) throw keyReused(key, row.requestPath);
-          ctx.responseHeaders.set(REPLAYED_HEADER, "true");
-          return storedOutcome({ ...row, responseStatus: row.responseStatus, responseBody: row.responseBody });
+          return replayStored(stored, replayRequest);
         } else if (row && row.fingerprint !== fingerprint) {
           throw keyReused(key, row.requestPath);
         } else {

@@ -1,9 +1,8 @@
-// The engine's statements are SQL text with their values written in as literals, run through
-// drizzle's public `execute(sql.raw(text))`. Why not parameters: drizzle sends parameterized
-// queries unprepared, and postgres.js then asks the server to describe each one first, a round
-// trip of its own that also stops the next statement from sharing the write. A statement
-// without parameters is one round trip and can be pipelined behind another. Values written in
-// are exactly what the quoting below allows, and a property test round-trips any string.
+// Values written into SQL text as literals, for the engine's statements off the hot path (the
+// hot ones are prepared, store.ts). They run through drizzle's public `execute(sql.raw(text))`:
+// drizzle sends parameterized text unprepared, and postgres.js then has each one described
+// first, a round trip of its own; a statement without parameters is one round trip. Values
+// written in are exactly what the quoting below allows, and a property test round-trips any string.
 
 /** A PostgreSQL string literal for any string PostgreSQL can store (everything but U+0000). */
 export function literal(value: string): string {
@@ -12,9 +11,6 @@ export function literal(value: string): string {
   // doubling backslashes and quotes is the whole job in both settings.
   return `E'${value.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
 }
-
-/** A literal or NULL. */
-export const nullableLiteral = (value: string | null): string => (value === null ? "NULL" : literal(value));
 
 /** An integer literal; anything else is a programming error. */
 export function integerLiteral(value: number): string {

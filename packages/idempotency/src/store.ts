@@ -3,6 +3,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { type Executor, query } from "./database";
 import { idempotencyKeys } from "./schema";
 import { integerArray, literal, nowExpression, textArray } from "./sqlText";
+import { storedResponseOf } from "./storedAnswer";
 
 // Where a key is claimed and where an answer is stored, in atomic mode.
 //
@@ -12,6 +13,8 @@ import { integerArray, literal, nowExpression, textArray } from "./sqlText";
 // and planning it (measured: a primary-key read costs PostgreSQL ~55 µs prepared against ~115 µs
 // as fresh text). Statements off the hot path carry their values as literals (sqlText.ts).
 // Times come from the database clock unless a test clock is given (`now`).
+
+export { literal } from "./sqlText";
 
 /** The key table's name, from its Drizzle definition (one source of truth). */
 export const KEY_TABLE = `"${getTableName(idempotencyKeys)}"`;
@@ -50,13 +53,9 @@ export const sqlNow = (clock: (() => Date) | undefined): SqlNow => clock?.().toI
 export const whereKey = (ref: KeyRef, alias = ""): string =>
   `${alias}principal_id = ${literal(ref.principalId)} AND ${alias}key = ${literal(ref.key)}`;
 
-/** The completed answer in a row, if it is one that replays. */
-export function completedAnswer(row: KeyRow | null): StoredResponse | null {
-  if (row?.status !== "completed" || row.expired || row.responseStatus === null || row.responseBody === null) {
-    return null;
-  }
-  return { ...row, responseStatus: row.responseStatus, responseBody: row.responseBody };
-}
+/** The completed answer in a row, if it is one that replays (not expired). */
+export const completedAnswer = (row: KeyRow | null): StoredResponse | null =>
+  row && !row.expired ? storedResponseOf(row) : null;
 
 // The query builder of any drizzle PostgreSQL database or transaction (the app's own copy).
 type Builder = PgDatabase<PgQueryResultHKT, Record<string, never>>;
@@ -66,7 +65,7 @@ const placeholder = (name: string) => sql.placeholder(name);
 const NOW = sql`coalesce(${placeholder("now")}::timestamptz, now())`;
 
 // Any constant: it keeps our lock ids apart from hashes an app takes locks on itself.
-const LOCK_SEED = "122519904676985"; // "oncely" in ASCII, as a number
+export const LOCK_SEED = "122519904676985"; // "oncely" in ASCII, as a number
 
 /**
  * The key's advisory lock, held until the transaction ends: every atomic claim of one

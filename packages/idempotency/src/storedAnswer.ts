@@ -1,10 +1,14 @@
 import { TRPCError } from "@trpc/server";
 import { BusinessError } from "./errors";
-import type { StoredResponse } from "./store";
+import { keyReused } from "./refusals";
+import type { KeyRow, StoredResponse } from "./store";
 
 // How an answer is kept under a key and given back: data as its JSON text, or a
 // deterministic error as { code, message, business }. Both the first answer and every replay
 // go through the same conversions, so their bytes match.
+
+/** Response header set on every answer that came from the key store. */
+export const REPLAYED_HEADER = "Idempotent-Replayed";
 
 interface StoredError {
   code: TRPCError["code"];
@@ -41,4 +45,27 @@ export function storedOutcome(stored: StoredResponse) {
   const error = JSON.parse(stored.responseBody) as StoredError;
   if (error.business) throw new BusinessError(error.business, error.message, error.code).toTRPCError();
   throw new TRPCError({ code: error.code, message: error.message });
+}
+
+/** The request a stored answer is given to. */
+export interface ReplayRequest {
+  key: string;
+  fingerprint: string;
+  responseHeaders: Headers;
+}
+
+/**
+ * A stored answer given back: refused (422) if the request under the key differs, else marked
+ * as a replay and turned back into the handler's data or error.
+ */
+export function replayStored(stored: StoredResponse, request: ReplayRequest) {
+  if (stored.fingerprint !== request.fingerprint) throw keyReused(request.key, stored.requestPath);
+  request.responseHeaders.set(REPLAYED_HEADER, "true");
+  return storedOutcome(stored);
+}
+
+/** The answer a row holds, if it holds one (expired or not). */
+export function storedResponseOf(row: KeyRow): StoredResponse | null {
+  if (row.status !== "completed" || row.responseStatus === null || row.responseBody === null) return null;
+  return { ...row, responseStatus: row.responseStatus, responseBody: row.responseBody };
 }

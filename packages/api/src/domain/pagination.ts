@@ -1,4 +1,4 @@
-import { type lt, type SQL, sql } from "@oncely/db";
+import { and, type Database, eq, type lt, type SQL, type schema, sql } from "@oncely/db";
 import { z } from "zod";
 import { idSchema } from "./fields";
 
@@ -25,6 +25,29 @@ type Table = Parameters<typeof sql>[1] & { createdAt: Column; id: Column };
 export function olderThan(table: Table, cursor: { id: string }): SQL {
   return sql`(${table.createdAt}, ${table.id}) <
     (SELECT ${table.createdAt}, ${table.id} FROM ${table} WHERE ${table.id} = ${cursor.id})`;
+}
+
+/** The tables listed by cursor, each scoped to a principal. */
+type PagedTable = typeof schema.orders | typeof schema.payments | typeof schema.refunds | typeof schema.transfers;
+
+/**
+ * The condition for the page after `cursor` (undefined for the first page). The cursor must
+ * name a row of the principal's own: `unknownCursor` is thrown otherwise.
+ */
+export async function afterCursor(
+  db: Database,
+  table: PagedTable,
+  page: { principalId: string; cursor: string | undefined },
+  unknownCursor: () => Error,
+): Promise<SQL | undefined> {
+  const { principalId, cursor } = page;
+  if (!cursor) return undefined;
+  const [row] = await db
+    .select({ id: table.id })
+    .from(table)
+    .where(and(eq(table.id, cursor), eq(table.principalId, principalId)));
+  if (!row) throw unknownCursor();
+  return olderThan(table, row);
 }
 
 /** Turns `limit + 1` fetched rows into a page: the extra row only says whether there is more. */

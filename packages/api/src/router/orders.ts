@@ -4,7 +4,7 @@ import { idSchema, plainText } from "../domain/fields";
 import { lockOwnOrder } from "../domain/locks";
 import { amountSchema, currencySchema, MAX_AMOUNT } from "../domain/money";
 import { enqueueOrderConfirmation } from "../domain/outbox";
-import { cursorSchema, olderThan, pageLimitSchema, toPage } from "../domain/pagination";
+import { afterCursor, cursorSchema, pageLimitSchema, toPage } from "../domain/pagination";
 import { orderResponse } from "../domain/responses";
 import { apiError } from "../errors";
 import { authedProcedure, createRouter, idempotency, optionalIdempotency } from "../trpc";
@@ -172,15 +172,9 @@ export const ordersRouter = createRouter({
    * between, id prefix or description words); pass `nextCursor` back as `cursor`.
    */
   list: authedProcedure.input(listOrdersInput).query(async ({ ctx, input }) => {
-    let after: SQL | undefined;
-    if (input.cursor) {
-      const [cursorRow] = await ctx.db
-        .select({ createdAt: orders.createdAt, id: orders.id })
-        .from(orders)
-        .where(and(eq(orders.id, input.cursor), eq(orders.principalId, ctx.principalId)));
-      if (!cursorRow) throw apiError("order_not_found", `Unknown cursor ${input.cursor}`);
-      after = olderThan(orders, cursorRow);
-    }
+    const after = await afterCursor(ctx.db, orders, { principalId: ctx.principalId, cursor: input.cursor }, () =>
+      apiError("order_not_found", `Unknown cursor ${input.cursor}`),
+    );
     const rows = await ctx.db
       .select({ order: orders, payment: { id: payments.id, refundedAmount: payments.refundedAmount } })
       .from(orders)

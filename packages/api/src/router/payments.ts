@@ -1,10 +1,10 @@
-import { and, desc, eq, type SQL, schema, sql } from "@oncely/db";
+import { and, desc, eq, schema, sql } from "@oncely/db";
 import { z } from "zod";
 import { idSchema } from "../domain/fields";
 import { lockOwnOrder } from "../domain/locks";
 import { postMovement } from "../domain/movements";
 import { enqueuePaymentReceipt } from "../domain/outbox";
-import { cursorSchema, olderThan, pageLimitSchema, toPage } from "../domain/pagination";
+import { afterCursor, cursorSchema, pageLimitSchema, toPage } from "../domain/pagination";
 import { paymentResponse } from "../domain/responses";
 import { apiError, storedError } from "../errors";
 import { authedProcedure, createRouter, idempotency } from "../trpc";
@@ -90,15 +90,9 @@ export const paymentsRouter = createRouter({
 
   /** Newest first, optionally only one order's; pass `nextCursor` back as `cursor`. */
   list: authedProcedure.input(listPaymentsInput).query(async ({ ctx, input }) => {
-    let after: SQL | undefined;
-    if (input.cursor) {
-      const [cursorRow] = await ctx.db
-        .select({ createdAt: payments.createdAt, id: payments.id })
-        .from(payments)
-        .where(and(eq(payments.id, input.cursor), eq(payments.principalId, ctx.principalId)));
-      if (!cursorRow) throw apiError("payment_not_found", `Unknown cursor ${input.cursor}`);
-      after = olderThan(payments, cursorRow);
-    }
+    const after = await afterCursor(ctx.db, payments, { principalId: ctx.principalId, cursor: input.cursor }, () =>
+      apiError("payment_not_found", `Unknown cursor ${input.cursor}`),
+    );
     const rows = await ctx.db
       .select()
       .from(payments)

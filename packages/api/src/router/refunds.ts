@@ -1,9 +1,9 @@
-import { and, desc, eq, type SQL, schema, sql } from "@oncely/db";
+import { and, desc, eq, schema, sql } from "@oncely/db";
 import { z } from "zod";
 import { lockOwnPayment } from "../domain/locks";
 import { amountSchema } from "../domain/money";
 import { postMovement } from "../domain/movements";
-import { cursorSchema, olderThan, pageLimitSchema, toPage } from "../domain/pagination";
+import { afterCursor, cursorSchema, pageLimitSchema, toPage } from "../domain/pagination";
 import { refundResponse } from "../domain/responses";
 import { apiError, storedError } from "../errors";
 import { authedProcedure, createRouter, idempotency } from "../trpc";
@@ -70,15 +70,9 @@ export const refundsRouter = createRouter({
         .where(and(eq(payments.id, input.paymentId), eq(payments.principalId, ctx.principalId)));
       if (!payment) throw apiError("payment_not_found", `No payment ${input.paymentId}`);
     }
-    let after: SQL | undefined;
-    if (input.cursor) {
-      const [cursorRow] = await ctx.db
-        .select({ createdAt: refunds.createdAt, id: refunds.id })
-        .from(refunds)
-        .where(and(eq(refunds.id, input.cursor), eq(refunds.principalId, ctx.principalId)));
-      if (!cursorRow) throw apiError("refund_not_found", `Unknown cursor ${input.cursor}`);
-      after = olderThan(refunds, cursorRow);
-    }
+    const after = await afterCursor(ctx.db, refunds, { principalId: ctx.principalId, cursor: input.cursor }, () =>
+      apiError("refund_not_found", `Unknown cursor ${input.cursor}`),
+    );
     const rows = await ctx.db
       .select()
       .from(refunds)

@@ -1,9 +1,9 @@
-import { and, desc, eq, inArray, or, type SQL, schema } from "@oncely/db";
+import { and, desc, eq, inArray, or, schema } from "@oncely/db";
 import { z } from "zod";
 import { idSchema } from "../domain/fields";
 import { amountSchema, currencySchema } from "../domain/money";
 import { postMovement } from "../domain/movements";
-import { cursorSchema, olderThan, pageLimitSchema, toPage } from "../domain/pagination";
+import { afterCursor, cursorSchema, pageLimitSchema, toPage } from "../domain/pagination";
 import { transferResponse } from "../domain/responses";
 import { apiError, storedError } from "../errors";
 import { authedProcedure, createRouter, idempotency } from "../trpc";
@@ -46,15 +46,9 @@ export const transfersRouter = createRouter({
 
   /** Newest first, all the principal's transfers or one account's; pass `nextCursor` back as `cursor`. */
   list: authedProcedure.input(listTransfersInput).query(async ({ ctx, input }) => {
-    let after: SQL | undefined;
-    if (input.cursor) {
-      const [cursorRow] = await ctx.db
-        .select({ createdAt: transfers.createdAt, id: transfers.id })
-        .from(transfers)
-        .where(and(eq(transfers.id, input.cursor), eq(transfers.principalId, ctx.principalId)));
-      if (!cursorRow) throw apiError("transfer_not_found", `Unknown cursor ${input.cursor}`);
-      after = olderThan(transfers, cursorRow);
-    }
+    const after = await afterCursor(ctx.db, transfers, { principalId: ctx.principalId, cursor: input.cursor }, () =>
+      apiError("transfer_not_found", `Unknown cursor ${input.cursor}`),
+    );
     const rows = await ctx.db
       .select()
       .from(transfers)
