@@ -12,7 +12,7 @@ import { median } from "./stats";
 export const DRIVER_VARIANTS = {
   order: "order transaction: SELECT the account, INSERT the order",
   rowAtCommit: "+ the key row with its answer, INSERTed with COMMIT (the floor; no lock: not an engine)",
-  claim: "+ claim, awaited before the order (the key's bounded advisory lock, then its row; prepared)",
+  claim: "+ claim, awaited before the order (the key's advisory lock if free, and its row: one statement, prepared)",
   claimUnprepared: "+ the same claim unprepared, as drizzle's execute(sql) sends it (describe + parse each time)",
   claimLiteral: "+ the same claim with its values written into the text (unprepared, no describe)",
   engine: "+ claim + SAVEPOINT + the key row with its answer (INSERT with COMMIT): the middleware's statements",

@@ -39,7 +39,7 @@ export const STATEMENT_VARIANTS = {
   orderFloor:
     "+ the key row with its answer, INSERTed with COMMIT (the floor of any store in the transaction; not an engine)",
   statementsSavepoint: "+ SAVEPOINT (the middleware's, for business errors to roll back to), alone",
-  statementsClaim: "+ claim (the key's advisory lock with its bounded wait, then its row: one round trip)",
+  statementsClaim: "+ claim (the key's advisory lock if free, and its row: one statement)",
   statementsAll: "+ claim + SAVEPOINT + the key row with its answer: all the middleware's statements",
   idempotent: "idempotent procedure (the middleware itself)",
 } as const;

@@ -26,6 +26,7 @@ import {
   type KeyRow,
   lockKey,
   sqlNow,
+  tryClaimKey,
 } from "./store";
 import { replayStored, serializeData, serializeError, storableError } from "./storedAnswer";
 
@@ -44,6 +45,16 @@ export interface IdempotencyContext<TDb extends OncelyDatabase = SchemalessDatab
   responseHeaders: Headers;
   /** How many calls the HTTP request carries (tRPC batching). One key cannot name two. */
   callsInRequest?: number;
+}
+
+/**
+ * Awaits statements sent together on one connection. When one fails, those behind it fail
+ * too ("transaction aborted"): the first failure is the one that says what happened.
+ */
+async function inOrder<T extends readonly unknown[]>(steps: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(steps);
+  for (const step of settled) if (step.status === "rejected") throw step.reason;
+  return settled.map((step) => (step as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** What a claim found or did, inside its transaction. */
@@ -121,24 +132,18 @@ export function idempotent<TDb extends OncelyDatabase = SchemalessDatabase>(opti
     try {
       /**
        * Takes the key's lock, reads its row and sets the savepoint business errors roll back
-       * to, in one round trip: the read is its own statement behind the lock, so it sees what a
-       * previous holder committed. Returns the row that answers this request instead, or null
-       * when the key is ours to run.
+       * to, in one round trip when nobody holds the key. When someone does, waits for it
+       * (bounded), then reads the row as a statement of its own, so it sees what that holder
+       * committed. Returns the row that answers this request instead, or null when the key is
+       * ours to run.
        */
       const claim = async (tx: Executor): Promise<KeyRow | null> => {
-        // Sent in this order in one write: both reads go through the same prepared-statement
-        // path, so the lock reaches the connection first (a test watches the order).
-        const [locked, found, savepoint] = await Promise.allSettled([
-          lockKey(tx, ref, settings.lockTimeoutMs),
-          findKey(tx, ref, now),
-          query(tx, "SAVEPOINT oncely_handler"),
-        ]);
-        // A lock that timed out also fails the statements behind it ("transaction aborted"):
-        // the lock's error is the one that says what happened.
-        if (locked.status === "rejected") throw locked.reason;
-        if (found.status === "rejected") throw found.reason;
-        if (savepoint.status === "rejected") throw savepoint.reason;
-        const row = found.value;
+        const [attempt] = await inOrder([tryClaimKey(tx, ref, now), query(tx, "SAVEPOINT oncely_handler")]);
+        let row = attempt.row;
+        if (!attempt.locked) {
+          // Both in one write: the read reaches the connection behind the lock (a test watches the order).
+          [, row] = await inOrder([lockKey(tx, ref, settings.lockTimeoutMs), findKey(tx, ref, now)]);
+        }
         if (!row?.expired) return row;
         await deleteExpiredKey(tx, ref, now); // an expired key counts as new
         return null;

@@ -7,7 +7,7 @@ import { storedResponseOf } from "./storedAnswer";
 
 // Where a key is claimed and where an answer is stored, in atomic mode.
 //
-// The hot statements (lockKey, findKey, insertAnswer) are prepared statements built with
+// The hot statements (tryClaimKey, lockKey, findKey, insertAnswer) are prepared statements built with
 // drizzle's public query builder and `sql.placeholder`: postgres.js keeps each one prepared per
 // connection, so after the first use a statement is one round trip and PostgreSQL skips parsing
 // and planning it (measured: a primary-key read costs PostgreSQL ~55 µs prepared against ~115 µs
@@ -93,27 +93,58 @@ export async function lockKey(tx: Executor, ref: KeyRef, lockTimeoutMs: number):
 /** The text the key's advisory lock id is hashed from. Two keys sharing a hash only wait on each other. */
 export const lockName = (ref: KeyRef): string => `${ref.principalId}\n${ref.key}`;
 
+// The key row's fields as the engine reads them.
+const KEY_ROW_FIELDS = {
+  requestPath: sql<string>`k.request_path`,
+  fingerprint: sql<string>`k.fingerprint`,
+  status: sql<KeyRow["status"]>`k.status`,
+  responseStatus: sql<number | null>`k.response_status`,
+  responseBody: sql<string | null>`k.response_body`,
+  expired: sql<boolean>`k.expires_at <= ${NOW}`,
+  leased: sql<boolean>`coalesce(k.locked_until > ${NOW}, false)`,
+};
+const KEY_IS = sql`k.principal_id = ${placeholder("principalId")} AND k.key = ${placeholder("key")}`;
+const TAKE_LOCK_IF_FREE = sql`pg_try_advisory_xact_lock(hashtextextended(${placeholder("lockName")}, ${sql.raw(LOCK_SEED)}))`;
+
 /**
- * The key's row as this transaction (or the database) sees it now, or null. Inside a claim it
- * runs after lockKey, as its own statement, so its snapshot is taken after the wait: it sees
- * the answer the previous holder committed.
+ * The key's row as this transaction (or the database) sees it now, or null. After lockKey's
+ * wait it runs as its own statement, so its snapshot is taken after the wait: it sees the
+ * answer the previous holder committed.
  */
 export async function findKey(executor: Executor, ref: KeyRef, now: SqlNow): Promise<KeyRow | null> {
   const [row] = await builder(executor)
-    .select({
-      requestPath: sql<string>`k.request_path`,
-      fingerprint: sql<string>`k.fingerprint`,
-      status: sql<KeyRow["status"]>`k.status`,
-      responseStatus: sql<number | null>`k.response_status`,
-      responseBody: sql<string | null>`k.response_body`,
-      expired: sql<boolean>`k.expires_at <= ${NOW}`,
-      leased: sql<boolean>`coalesce(k.locked_until > ${NOW}, false)`,
-    })
+    .select(KEY_ROW_FIELDS)
     .from(sql`${idempotencyKeys} AS k`)
-    .where(sql`k.principal_id = ${placeholder("principalId")} AND k.key = ${placeholder("key")}`)
+    .where(KEY_IS)
     .prepare("oncely_find_key")
     .execute({ principalId: ref.principalId, key: ref.key, now });
   return row ?? null;
+}
+
+export interface ClaimAttempt {
+  /** Whether this transaction now holds the key's lock. */
+  locked: boolean;
+  /** The key's row, when `locked`; unread otherwise. */
+  row: KeyRow | null;
+}
+
+/**
+ * The claim of a key nobody holds, in one statement: the key's advisory lock if it is free,
+ * and the key's row. The row is read with the statement's snapshot, taken just before the lock:
+ * should the lock's previous holder commit in between, the read misses its answer, and the
+ * answer's row is then in the way of ours at COMMIT (a unique violation rolls this
+ * transaction back and the request replays that row instead). So never two effects, and the
+ * usual case is one statement. When someone holds the key (`locked` false), wait with lockKey.
+ */
+export async function tryClaimKey(tx: Executor, ref: KeyRef, now: SqlNow): Promise<ClaimAttempt> {
+  const [attempt] = await builder(tx)
+    .select({ locked: sql<boolean>`claim.locked`, present: sql<boolean>`k.key IS NOT NULL`, ...KEY_ROW_FIELDS })
+    .from(sql`(SELECT ${TAKE_LOCK_IF_FREE} AS locked) AS claim LEFT JOIN ${idempotencyKeys} AS k ON ${KEY_IS}`)
+    .prepare("oncely_try_claim_key")
+    .execute({ lockName: lockName(ref), principalId: ref.principalId, key: ref.key, now });
+  if (!attempt?.locked) return { locked: false, row: null };
+  const { locked, present, ...row } = attempt;
+  return { locked, row: present ? row : null };
 }
 
 /** The fast path: the completed, unexpired answer under a key, by one read outside any transaction. */

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { sql, TransactionRollbackError } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findKey, insertAnswer, lockKey } from "../src/store";
+import { findKey, insertAnswer, lockKey, tryClaimKey } from "../src/store";
 import { createEngineDatabase, type EngineDatabase } from "./engineDatabase";
 
 // The claim: the key's advisory lock, its wait bounded by lock_timeout inside the statement
@@ -116,5 +116,22 @@ describe("the claim", () => {
 
   it("reads no row when the holder rolled back: the key is free", async () => {
     expect(await claimBehindHolder("rollback")).toBeNull();
+  });
+
+  it("takes a free key's lock and reads its row in one statement; a held key is refused at once", async () => {
+    const key = randomUUID();
+    const holder = await holdKey(key);
+    try {
+      // The holder never finishes while we try: only "refused at once" can end this.
+      const held = await database.db.transaction((tx) => tryClaimKey(tx, ref(key), null));
+      expect(held).toEqual({ locked: false, row: null });
+    } finally {
+      await holder.commit();
+    }
+    const free = await database.db.transaction((tx) => tryClaimKey(tx, ref(key), null));
+    expect(free.locked).toBe(true);
+    expect(free.row).toMatchObject({ status: "completed", responseBody: '{"first":true}', expired: false });
+    const unknown = await database.db.transaction((tx) => tryClaimKey(tx, ref(randomUUID()), null));
+    expect(unknown).toEqual({ locked: true, row: null });
   });
 });
