@@ -19,6 +19,8 @@ const { options, line } = parseBenchOptions({
   duration: "3",
   rounds: "5",
   "synchronous-commit": "off",
+  // The results file (bench/results/<result>.json): one per comparison the report shows.
+  result: "stock-driver",
 });
 
 const run = (command: string, args: string[], cwd: string) => {
@@ -54,7 +56,7 @@ try {
   }
   fs.rmSync(root, { recursive: true, force: true });
 }
-writeResult("stock-driver", describeRun(line, null), {
+writeResult(options.result, describeRun(line, null), {
   commits,
   synchronousCommit: options["synchronous-commit"],
   runs,

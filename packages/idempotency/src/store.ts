@@ -68,8 +68,9 @@ const NOW = sql`coalesce(${placeholder("now")}::timestamptz, now())`;
 export const LOCK_SEED = "122519904676985"; // "oncely" in ASCII, as a number
 
 /**
- * The key's advisory lock, held until the transaction ends: every atomic claim of one
- * (principal, key) takes it first, so duplicates queue here, not in the handler. The wait is
+ * Waits for the key's advisory lock, held until the transaction ends: every atomic claim of
+ * one (principal, key) takes it (tryClaimKey when it is free, this when someone holds it), so
+ * duplicates queue here, not in the handler. The wait is
  * bounded by lock_timeout, and only this wait: the statement sets the bound, takes the lock,
  * and puts the transaction's own lock_timeout back (each CTE reads the one before it, which
  * fixes their order), so the handler's own lock waits keep the app's setting. Past the bound
@@ -78,17 +79,19 @@ export const LOCK_SEED = "122519904676985"; // "oncely" in ASCII, as a number
 export async function lockKey(tx: Executor, ref: KeyRef, lockTimeoutMs: number): Promise<void> {
   await builder(tx)
     .select({ locked: sql<number>`claim.locked` })
-    .from(sql`(
-      WITH prior AS MATERIALIZED (SELECT current_setting('lock_timeout') AS lock_timeout),
-      bounded AS MATERIALIZED (SELECT set_config('lock_timeout', ${placeholder("lockTimeout")}, true) FROM prior),
-      waited AS MATERIALIZED (
-        SELECT pg_advisory_xact_lock(hashtextextended(${placeholder("lockName")}, ${sql.raw(LOCK_SEED)})) FROM bounded
-      ),
-      reset AS MATERIALIZED (SELECT set_config('lock_timeout', prior.lock_timeout, true) FROM prior, waited)
-      SELECT 1 AS locked FROM reset) AS claim`)
+    .from(BOUNDED_LOCK)
     .prepare("oncely_lock_key")
     .execute({ lockTimeout: `${Math.trunc(lockTimeoutMs)}ms`, lockName: lockName(ref) });
 }
+
+const BOUNDED_LOCK = sql`(
+  WITH prior AS MATERIALIZED (SELECT current_setting('lock_timeout') AS lock_timeout),
+  bounded AS MATERIALIZED (SELECT set_config('lock_timeout', ${placeholder("lockTimeout")}, true) FROM prior),
+  waited AS MATERIALIZED (
+    SELECT pg_advisory_xact_lock(hashtextextended(${placeholder("lockName")}, ${sql.raw(LOCK_SEED)})) FROM bounded
+  ),
+  reset AS MATERIALIZED (SELECT set_config('lock_timeout', prior.lock_timeout, true) FROM prior, waited)
+  SELECT 1 AS locked FROM reset) AS claim`;
 
 /** The text the key's advisory lock id is hashed from. Two keys sharing a hash only wait on each other. */
 export const lockName = (ref: KeyRef): string => `${ref.principalId}\n${ref.key}`;
@@ -172,20 +175,23 @@ export interface Answer extends KeyRef {
 export function insertAnswer(tx: Executor, answer: Answer): Promise<unknown> {
   return builder(tx)
     .insert(idempotencyKeys)
-    .values({
-      principalId: placeholder("principalId"),
-      key: placeholder("key"),
-      requestPath: placeholder("requestPath"),
-      fingerprint: placeholder("fingerprint"),
-      status: "completed",
-      responseStatus: placeholder("responseStatus"),
-      responseBody: placeholder("responseBody"),
-      createdAt: NOW,
-      expiresAt: sql`${NOW} + make_interval(secs => ${placeholder("ttlSeconds")})`,
-    } as unknown as typeof idempotencyKeys.$inferInsert)
+    .values(ANSWER_ROW)
     .prepare("oncely_insert_answer")
     .execute({ ...answer, ttlSeconds: Math.trunc(answer.ttlSeconds) });
 }
+
+// The answer's row, all placeholders: built once, filled per request.
+const ANSWER_ROW = {
+  principalId: placeholder("principalId"),
+  key: placeholder("key"),
+  requestPath: placeholder("requestPath"),
+  fingerprint: placeholder("fingerprint"),
+  status: "completed",
+  responseStatus: placeholder("responseStatus"),
+  responseBody: placeholder("responseBody"),
+  createdAt: NOW,
+  expiresAt: sql`${NOW} + make_interval(secs => ${placeholder("ttlSeconds")})`,
+} as unknown as typeof idempotencyKeys.$inferInsert;
 
 /** An expired key counts as new: its row goes, under the key's lock, before the new answer is written. */
 export async function deleteExpiredKey(tx: Executor, ref: KeyRef, now: SqlNow): Promise<void> {
