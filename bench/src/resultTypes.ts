@@ -103,12 +103,19 @@ export interface FairnessResult {
   >;
 }
 
-/** hand-rolled-sync-{off,on}.json: bench/src/handRolled.ts. */
+/**
+ * hand-rolled-sync-{off,on}.json: bench/src/handRolled.ts. Each Oncely variant is compared with
+ * its `baseline`, the hand-rolled server doing the same kind of request in the same round.
+ */
 export const HAND_ROLLED_VARIANTS = {
-  oncelyNew: "Oncely: apps/server `orders.create`, new keys",
-  handRolledNew: "hand-rolled keyed order, new keys",
-  oncelyReplay: "Oncely: apps/server `orders.create`, replays",
-  handRolledReplay: "hand-rolled keyed order, replays",
+  oncelyNew: { label: "Oncely: apps/server `orders.create`, new keys", baseline: "handRolledNew" },
+  handRolledNew: { label: "hand-rolled keyed order, new keys", baseline: null },
+  oncelyNewWorkerElsewhere: {
+    label: "Oncely: apps/server `orders.create`, new keys, outbox worker in another process",
+    baseline: "handRolledNew",
+  },
+  oncelyReplay: { label: "Oncely: apps/server `orders.create`, replays", baseline: "handRolledReplay" },
+  handRolledReplay: { label: "hand-rolled keyed order, replays", baseline: null },
 } as const;
 export type HandRolledVariant = keyof typeof HAND_ROLLED_VARIANTS;
 export type Side = "oncely" | "handRolled";
