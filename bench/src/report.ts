@@ -20,7 +20,7 @@ import { fixed, machineOf, ms, table } from "./report/markdown";
 import { profileSection } from "./report/profileSection";
 import { stockDriverSection } from "./report/stockDriverSection";
 import { REPO_ROOT } from "./results";
-import type { EngineVariant, HandRolledVariant } from "./resultTypes";
+import type { EngineVariant, HandRolledVariant, ProfileSummary } from "./resultTypes";
 import { cpuRatio, medianOf, throughputRatio } from "./stats";
 
 const results = readResults();
@@ -130,11 +130,14 @@ function costLines(): string {
   }
   const p = results.profile;
   if (p) {
-    const top = p.byPackage
-      .slice(0, 6)
-      .map((x) => `${x.name} ${fixed((100 * x.selfMs) / p.sampledMs, 0)}%`)
-      .join(", ");
-    lines.push(`- apps/server's CPU profile under load, self time by package (bench/README.md): ${top}.`);
+    const top = (summary: ProfileSummary) =>
+      summary.byPackage
+        .slice(0, 6)
+        .map((x) => `${x.name} ${fixed((100 * x.selfMs) / summary.sampledMs, 0)}%`)
+        .join(", ");
+    lines.push(
+      `- apps/server's CPU profile under load, self time by package (bench/README.md): new keys, ${top(p.newKeys)}; replays, ${top(p.replays)}.`,
+    );
   }
   const b = results.breakdown;
   const counted = b

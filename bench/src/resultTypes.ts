@@ -156,14 +156,20 @@ export interface BreakdownResult {
   perRequest: Record<Side, { newKey: RequestBreakdown; replay: RequestBreakdown }>;
 }
 
-/** profile.json: bench/src/profile.ts. */
-export interface ProfileResult {
-  options: Record<"duration" | "connections" | "warmup" | "top", string>;
+/** One profiled load (bench/src/profile.ts): what was answered, and self time inside the load. */
+export interface ProfileSummary {
   requests: number;
   requestsPerSecond: number;
   sampledMs: number;
   byPackage: { name: string; selfMs: number }[];
   top: { functionName: string; package: string; location: string; selfMs: number }[];
+}
+
+/** profile.json: bench/src/profile.ts, one apps/server process per load: new keys, then replays. */
+export interface ProfileResult {
+  options: Record<"duration" | "connections" | "warmup" | "top" | "replay-keys", string>;
+  newKeys: ProfileSummary;
+  replays: ProfileSummary;
 }
 
 /** sdk-overhead.json: packages/sdk's own overhead bench, its table kept as it printed it. */
