@@ -2,12 +2,18 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createDbClient, type DbClient, seedDemo } from "@oncely/db";
-import { createDatabaseIfMissing, migrateDatabase, startEmbeddedPostgres } from "@oncely/db/setup";
+import {
+  createDatabaseIfMissing,
+  type EmbeddedPostgres,
+  migrateDatabase,
+  startEmbeddedPostgres,
+} from "@oncely/db/setup";
 import { postgresCpuMs } from "./cpu";
 import { type RunningProcess, startNodeProcess, stopOnSignal } from "./processes";
 
-export interface BenchDatabase {
-  /** The bench database's URL. */
+/** A database on the bench's cluster, migrated and seeded with the demo principals. */
+export interface SeededDatabase {
+  /** The database's URL. */
   url: string;
   /** A pool on it, for setup and checks outside the measured servers. */
   db: DbClient;
@@ -18,9 +24,18 @@ export interface BenchDatabase {
   apiKey: string;
   /** alice's USD accounts for the transfer load: pairs drawn at random rarely wait on each other's row locks. */
   transferAccountIds: string[];
+}
+
+/** The bench database (named "bench") on its throwaway cluster. */
+export interface BenchDatabase extends SeededDatabase {
   postgresVersion: string;
   /** CPU time (ms) the whole PostgreSQL cluster (postmaster and every backend) has used so far. */
   postgresCpuMs: () => number;
+  /**
+   * Another database on the same cluster, prepared like the bench database: for a server whose
+   * tables must not be shared (its pool is closed by `stop`).
+   */
+  addDatabase: (name: string) => Promise<SeededDatabase>;
   stop: () => Promise<void>;
 }
 
@@ -42,44 +57,56 @@ export async function startBenchDatabase(settings: Record<string, string | numbe
     dataDir,
     settings: { max_connections: 200, ...settings },
   });
-  let db: DbClient | undefined;
+  const pools: DbClient[] = [];
   const stop = async () => {
     forget();
-    await db?.close();
+    await Promise.all(pools.map((pool) => pool.close()));
     await cluster.stop();
     await fs.rm(root, { recursive: true, force: true });
   };
   const forget = stopOnSignal(stop);
+  const addDatabase = (name: string) => prepareDatabase(cluster, name, pools);
   try {
-    await createDatabaseIfMissing(cluster.url, "bench");
-    const url = cluster.databaseUrl("bench");
-    await migrateDatabase(url);
-    db = createDbClient(url, { max: 4, applicationName: "oncely-bench" });
-    await seedDemo(db.db);
-    const [alice] = await db.sql<{ principal: string; account: string }[]>`
-      SELECT p.id AS principal, a.id AS account FROM principals p JOIN accounts a ON a.principal_id = p.id
-      WHERE p.name = 'alice' AND a.kind = 'customer' ORDER BY a.name LIMIT 1`;
-    const [version] = await db.sql<{ server_version: string }[]>`SHOW server_version`;
-    if (!alice || !version) throw new Error("seeding the bench database failed");
-    const transferAccounts = await db.sql<{ id: string }[]>`
-      INSERT INTO accounts (principal_id, name, kind, currency, balance)
-      SELECT ${alice.principal}, 'bench ' || n, 'customer', 'USD', 1000000000000
-      FROM generate_series(1, ${TRANSFER_ACCOUNTS}) AS n RETURNING id`;
+    const bench = await addDatabase("bench");
+    const [version] = await bench.db.sql<{ server_version: string }[]>`SHOW server_version`;
+    if (!version) throw new Error("the bench database did not say its version");
     return {
-      url,
-      db,
-      principalId: alice.principal,
-      accountId: alice.account,
-      apiKey: "sk_test_alice",
-      transferAccountIds: transferAccounts.map((a) => a.id),
+      ...bench,
       postgresVersion: `PostgreSQL ${version.server_version}`,
       postgresCpuMs: () => postgresCpuMs(dataDir),
+      addDatabase,
       stop,
     };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** Creates, migrates and seeds database `name` on `cluster`; its pool joins `pools` (closed on stop). */
+async function prepareDatabase(cluster: EmbeddedPostgres, name: string, pools: DbClient[]): Promise<SeededDatabase> {
+  await createDatabaseIfMissing(cluster.url, name);
+  const url = cluster.databaseUrl(name);
+  await migrateDatabase(url);
+  const db = createDbClient(url, { max: 4, applicationName: "oncely-bench" });
+  pools.push(db);
+  await seedDemo(db.db);
+  const [alice] = await db.sql<{ principal: string; account: string }[]>`
+    SELECT p.id AS principal, a.id AS account FROM principals p JOIN accounts a ON a.principal_id = p.id
+    WHERE p.name = 'alice' AND a.kind = 'customer' ORDER BY a.name LIMIT 1`;
+  if (!alice) throw new Error(`seeding database ${name} failed`);
+  const transferAccounts = await db.sql<{ id: string }[]>`
+    INSERT INTO accounts (principal_id, name, kind, currency, balance)
+    SELECT ${alice.principal}, 'bench ' || n, 'customer', 'USD', 1000000000000
+    FROM generate_series(1, ${TRANSFER_ACCOUNTS}) AS n RETURNING id`;
+  return {
+    url,
+    db,
+    principalId: alice.principal,
+    accountId: alice.account,
+    apiKey: "sk_test_alice",
+    transferAccountIds: transferAccounts.map((a) => a.id),
+  };
 }
 
 /**

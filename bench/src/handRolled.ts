@@ -5,20 +5,16 @@
 // replays, with synchronous_commit off (CPU-bound) and on (durable). Both servers run side by
 // side; each round loads every variant in turn (reversed every other round), and ratios are
 // taken within a round; apps/server's outbox worker is waited for after each load and counted
-// with it. Then, one request at a time, where each side's cost goes (breakdown.ts). Writes
-// bench/results/hand-rolled-sync-{off,on}.json and bench/results/hand-rolled-breakdown.json.
-import { randomUUID } from "node:crypto";
-import {
-  BREAKDOWN_SETTINGS,
-  type BreakdownRequest,
-  breakDownRequests,
-  expectOk,
-  setBreakdownMode,
-  setSystem,
-} from "./breakdown";
+// with it. For equal work, a third server: apps/server without its in-process outbox worker (as
+// when another process delivers), new keys, on a database of its own on the same cluster, so
+// the first one's worker never delivers its rows either. Then, one request at a time, where each
+// side's cost goes (breakdown.ts). Writes bench/results/hand-rolled-sync-{off,on}.json and
+// bench/results/hand-rolled-breakdown.json.
+import { BREAKDOWN_SETTINGS, type BreakdownRequest, breakDownRequests, setBreakdownMode, setSystem } from "./breakdown";
 import { waitForOutbox, writeCounters } from "./databaseCounters";
 import { startBenchDatabase } from "./environment";
 import { loadWithKeys, measureRounds } from "./load";
+import { makeKeys, orderRequest, randomKeyFrom } from "./orderRequests";
 import { describeRun, parseBenchOptions, writeResult } from "./results";
 import {
   type BreakdownResult,
@@ -41,37 +37,57 @@ const POOL_SIZE = 10; // apps/server's default
 const NAMES = Object.keys(HAND_ROLLED_VARIANTS) as HandRolledVariant[];
 const regimes = options["synchronous-commit"].split(",").map((r) => (r.trim() === "off" ? "off" : "on"));
 const breakdownRequests = Number(options["breakdown-requests"]);
-const sideOf = (variant: HandRolledVariant): Side => (variant.startsWith("oncely") ? "oncely" : "handRolled");
-const startServer = (side: Side, databaseUrl: string) =>
-  (side === "oncely" ? startApiServer : startHandRolledServer)({ databaseUrl, poolSize: POOL_SIZE });
+/** The servers the rounds load: apps/server as deployed, apps/server without its outbox worker, the hand-rolled one. */
+type ServerName = Side | "oncelyWorkerElsewhere";
+const SERVER_OF: Record<HandRolledVariant, ServerName> = {
+  oncelyNew: "oncely",
+  handRolledNew: "handRolled",
+  oncelyNewWorkerElsewhere: "oncelyWorkerElsewhere",
+  oncelyReplay: "oncely",
+  handRolledReplay: "handRolled",
+};
+const startServer = (name: ServerName, databaseUrl: string) =>
+  name === "handRolled"
+    ? startHandRolledServer({ databaseUrl, poolSize: POOL_SIZE })
+    : startApiServer({ databaseUrl, poolSize: POOL_SIZE, outboxWorker: name === "oncely" });
 
 // synchronous_commit is set per regime with ALTER SYSTEM (setSystem), not at the start.
 const db = await startBenchDatabase(BREAKDOWN_SETTINGS);
 try {
   await setBreakdownMode(db, false);
-  const request = {
-    path: "orders.create",
-    body: JSON.stringify({ accountId: db.accountId, amount: 1999, currency: "USD" }),
-    headers: { authorization: `Bearer ${db.apiKey}` },
+  const request = orderRequest(db);
+  // Its own database: with apps/server's tables shared, the first server's worker would deliver its outbox.
+  const elsewhere = await db.addDatabase("bench_worker_elsewhere");
+  const requests: Record<ServerName, BreakdownRequest> = {
+    oncely: request,
+    handRolled: request,
+    oncelyWorkerElsewhere: orderRequest(elsewhere),
   };
-  const servers = { oncely: await startServer("oncely", db.url), handRolled: await startServer("handRolled", db.url) };
+  const servers: Record<ServerName, ApiServer> = {
+    oncely: await startServer("oncely", db.url),
+    handRolled: await startServer("handRolled", db.url),
+    oncelyWorkerElsewhere: await startServer("oncelyWorkerElsewhere", elsewhere.url),
+  };
   try {
-    // Keys to replay, made by the server that replays them (apps/server answers keys it has seen
-    // with one read outside any transaction; keys it never saw take the claim's path).
-    const usedKeys = {
-      oncely: await makeKeys(servers.oncely, Number(options["replay-keys"]), request),
-      handRolled: await makeKeys(servers.handRolled, Number(options["replay-keys"]), request),
+    // Keys to replay, made by the server that replays them (see orderRequests.ts).
+    const replayKeys: Partial<Record<HandRolledVariant, string[]>> = {
+      oncelyReplay: await makeKeys(servers.oncely, Number(options["replay-keys"]), request),
+      handRolledReplay: await makeKeys(servers.handRolled, Number(options["replay-keys"]), request),
     };
-    const pickFrom = (keys: string[]) => () => keys[Math.floor(Math.random() * keys.length)] as string;
-    const load = (variant: HandRolledVariant, seconds: number) =>
-      loadWithKeys({
-        url: `${servers[sideOf(variant)].base}/${request.path}`,
-        body: request.body,
-        headers: request.headers,
+    // As many orders on the third server, unused: it starts the rounds as warm as the other two.
+    await makeKeys(servers.oncelyWorkerElsewhere, Number(options["replay-keys"]), requests.oncelyWorkerElsewhere);
+    const load = (variant: HandRolledVariant, seconds: number) => {
+      const server = SERVER_OF[variant];
+      const keys = replayKeys[variant];
+      return loadWithKeys({
+        url: `${servers[server].base}/${requests[server].path}`,
+        body: requests[server].body,
+        headers: requests[server].headers,
         connections: Number(options.connections),
         seconds,
-        ...(variant.endsWith("Replay") ? { key: pickFrom(usedKeys[sideOf(variant)]) } : {}),
+        ...(keys ? { key: randomKeyFrom(keys) } : {}),
       });
+    };
 
     for (const regime of regimes) {
       await setSystem(db, { synchronous_commit: regime });
@@ -80,7 +96,7 @@ try {
       const samples = await measureRounds({
         variants: NAMES,
         rounds: Number(options.rounds),
-        cpuMs: (variant) => ({ server: servers[sideOf(variant)].cpuMs(), postgres: db.postgresCpuMs() }),
+        cpuMs: (variant) => ({ server: servers[SERVER_OF[variant]].cpuMs(), postgres: db.postgresCpuMs() }),
         load: (variant) => load(variant, Number(options.duration)),
         database: { counters: () => writeCounters(db.db.sql), settle: () => waitForOutbox(db.db.sql) },
         onRound: (round, thisRound) => {
@@ -92,7 +108,7 @@ try {
       writeResult(`hand-rolled-sync-${regime}`, describeRun(line, db.postgresVersion), result);
     }
   } finally {
-    await Promise.all([servers.oncely.stop(), servers.handRolled.stop()]);
+    await Promise.all(Object.values(servers).map((server) => server.stop()));
   }
 
   if (breakdownRequests > 0) {
@@ -112,14 +128,4 @@ try {
   }
 } finally {
   await db.stop();
-}
-
-/** Creates `count` orders with new keys, 16 at a time; returns the keys. */
-async function makeKeys(server: ApiServer, count: number, request: BreakdownRequest): Promise<string[]> {
-  const keys = Array.from({ length: count }, () => randomUUID());
-  const url = `${server.base}/${request.path}`;
-  for (let i = 0; i < keys.length; i += 16) {
-    await Promise.all(keys.slice(i, i + 16).map((key) => expectOk(url, key, request)));
-  }
-  return keys;
 }

@@ -1,9 +1,11 @@
 // `pnpm bench` (profile part): apps/server under load with `node --cpu-prof`, summarised: self
 // time by package (tRPC, zod, drizzle, postgres.js, the engine, Node's internals, ...) and the
-// functions with the most self time, counting only the samples taken while the load ran.
-// synchronous_commit off, so the server is busy rather than waiting on WAL flushes. Writes
-// bench/results/profile.json (the raw .cpuprofile stays in a temporary directory). apps/server
-// runs from its bundle: functions are placed in their sources through its source maps.
+// functions with the most self time, counting only the samples taken while the load ran. Two
+// server processes, one after the other: new keys, then replays (keys of orders that process
+// made before its load). synchronous_commit off, so the server is busy rather than waiting on
+// WAL flushes. Writes bench/results/profile.json (the raw .cpuprofiles stay in a temporary
+// directory). apps/server runs from its bundle: functions are placed in their sources through
+// its source maps.
 import { existsSync, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import { SourceMap } from "node:module";
@@ -11,13 +13,20 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { waitForOutbox } from "./databaseCounters";
-import { startBenchDatabase } from "./environment";
+import { type BenchDatabase, startBenchDatabase } from "./environment";
 import { loadWithKeys } from "./load";
+import { makeKeys, orderRequest, randomKeyFrom } from "./orderRequests";
 import { describeRun, parseBenchOptions, REPO_ROOT, writeResult } from "./results";
-import type { ProfileResult } from "./resultTypes";
+import type { ProfileResult, ProfileSummary } from "./resultTypes";
 import { startApiServer } from "./servers";
 
-const { options, line } = parseBenchOptions({ duration: "15", connections: "32", warmup: "3", top: "25" });
+const { options, line } = parseBenchOptions({
+  duration: "15",
+  connections: "32",
+  warmup: "3",
+  top: "25",
+  "replay-keys": "2000",
+});
 const POOL_SIZE = 10;
 
 interface CallFrame {
@@ -142,49 +151,70 @@ function locationOf(frame: CallFrame): string {
   return `${shown}:${frame.lineNumber + 1}`;
 }
 
+/** What one profiled server process is loaded with. */
+type ProfiledLoad = keyof Omit<ProfileResult, "options">;
+
+/**
+ * Starts apps/server under `--cpu-prof` on `database`, loads it with new keys or replays (after a
+ * warm-up of the same), stops it and summarises its profile over the load.
+ */
+async function profileLoad(database: BenchDatabase, kind: ProfiledLoad): Promise<ProfileSummary> {
+  const profileDir = await fs.mkdtemp(path.join(os.tmpdir(), `oncely-profile-${kind}-`));
+  try {
+    const server = await startApiServer({
+      databaseUrl: database.url,
+      poolSize: POOL_SIZE,
+      nodeArgs: ["--cpu-prof", "--cpu-prof-dir", profileDir],
+    });
+    const request = orderRequest(database);
+    let window: { from: number; to: number };
+    let result: Awaited<ReturnType<typeof loadWithKeys>>;
+    try {
+      const keys = kind === "replays" ? await makeKeys(server, Number(options["replay-keys"]), request) : null;
+      // Those orders' confirmations are delivered before the load, so the replays' profile holds none.
+      await waitForOutbox(database.db.sql);
+      const load = (seconds: number) =>
+        loadWithKeys({
+          url: `${server.base}/${request.path}`,
+          body: request.body,
+          headers: request.headers,
+          connections: Number(options.connections),
+          seconds,
+          ...(keys ? { key: randomKeyFrom(keys) } : {}),
+        });
+      await load(Number(options.warmup));
+      const from = monotonicUs();
+      result = await load(Number(options.duration));
+      window = { from, to: monotonicUs() };
+      // apps/server's shutdown drains the whole outbox first: let it catch up, so it exits in time.
+      await waitForOutbox(database.db.sql);
+    } finally {
+      await server.stop(); // the profile is written as the process exits
+    }
+    if (result.non2xx > 0 || result.errors > 0)
+      throw new Error(`${kind}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+    const [file] = (await fs.readdir(profileDir)).filter((name) => name.endsWith(".cpuprofile"));
+    if (!file) throw new Error(`apps/server wrote no profile into ${profileDir}`);
+    const profile = JSON.parse(await fs.readFile(path.join(profileDir, file), "utf8")) as CpuProfile;
+    return {
+      requests: result["2xx"],
+      requestsPerSecond: result.requests.average,
+      ...summarise(profile, window, Number(options.top)),
+    };
+  } finally {
+    await fs.rm(profileDir, { recursive: true, force: true });
+  }
+}
+
 // The run, after the helpers above (they are constants a top-level await would reach first).
 const db = await startBenchDatabase({ synchronous_commit: "off" });
-const profileDir = await fs.mkdtemp(path.join(os.tmpdir(), "oncely-profile-"));
 try {
-  const server = await startApiServer({
-    databaseUrl: db.url,
-    poolSize: POOL_SIZE,
-    nodeArgs: ["--cpu-prof", "--cpu-prof-dir", profileDir],
-  });
-  const load = (seconds: number) =>
-    loadWithKeys({
-      url: `${server.base}/orders.create`,
-      body: JSON.stringify({ accountId: db.accountId, amount: 1999, currency: "USD" }),
-      headers: { authorization: `Bearer ${db.apiKey}` },
-      connections: Number(options.connections),
-      seconds,
-    });
-  let window: { from: number; to: number };
-  let result: Awaited<ReturnType<typeof load>>;
-  try {
-    await load(Number(options.warmup));
-    const from = monotonicUs();
-    result = await load(Number(options.duration));
-    window = { from, to: monotonicUs() };
-    // apps/server's shutdown drains the whole outbox first: let it catch up, so it exits in time.
-    await waitForOutbox(db.db.sql);
-  } finally {
-    await server.stop(); // the profile is written as the process exits
-  }
-  if (result.non2xx > 0 || result.errors > 0)
-    throw new Error(`${result.non2xx} non-2xx answers, ${result.errors} errors`);
-  const [file] = (await fs.readdir(profileDir)).filter((name) => name.endsWith(".cpuprofile"));
-  if (!file) throw new Error(`apps/server wrote no profile into ${profileDir}`);
-  const profile = JSON.parse(await fs.readFile(path.join(profileDir, file), "utf8")) as CpuProfile;
-  const summary = summarise(profile, window, Number(options.top));
   const data: ProfileResult = {
     options,
-    requests: result["2xx"],
-    requestsPerSecond: result.requests.average,
-    ...summary,
+    newKeys: await profileLoad(db, "newKeys"),
+    replays: await profileLoad(db, "replays"),
   };
   writeResult("profile", describeRun(line, db.postgresVersion), data);
 } finally {
   await db.stop();
-  await fs.rm(profileDir, { recursive: true, force: true });
 }

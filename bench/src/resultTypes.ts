@@ -103,12 +103,19 @@ export interface FairnessResult {
   >;
 }
 
-/** hand-rolled-sync-{off,on}.json: bench/src/handRolled.ts. */
+/**
+ * hand-rolled-sync-{off,on}.json: bench/src/handRolled.ts. Each Oncely variant is compared with
+ * its `baseline`, the hand-rolled server doing the same kind of request in the same round.
+ */
 export const HAND_ROLLED_VARIANTS = {
-  oncelyNew: "Oncely: apps/server `orders.create`, new keys",
-  handRolledNew: "hand-rolled keyed order, new keys",
-  oncelyReplay: "Oncely: apps/server `orders.create`, replays",
-  handRolledReplay: "hand-rolled keyed order, replays",
+  oncelyNew: { label: "Oncely: apps/server `orders.create`, new keys", baseline: "handRolledNew" },
+  handRolledNew: { label: "hand-rolled keyed order, new keys", baseline: null },
+  oncelyNewWorkerElsewhere: {
+    label: "Oncely: apps/server `orders.create`, new keys, outbox worker in another process",
+    baseline: "handRolledNew",
+  },
+  oncelyReplay: { label: "Oncely: apps/server `orders.create`, replays", baseline: "handRolledReplay" },
+  handRolledReplay: { label: "hand-rolled keyed order, replays", baseline: null },
 } as const;
 export type HandRolledVariant = keyof typeof HAND_ROLLED_VARIANTS;
 export type Side = "oncely" | "handRolled";
@@ -149,14 +156,20 @@ export interface BreakdownResult {
   perRequest: Record<Side, { newKey: RequestBreakdown; replay: RequestBreakdown }>;
 }
 
-/** profile.json: bench/src/profile.ts. */
-export interface ProfileResult {
-  options: Record<"duration" | "connections" | "warmup" | "top", string>;
+/** One profiled load (bench/src/profile.ts): what was answered, and self time inside the load. */
+export interface ProfileSummary {
   requests: number;
   requestsPerSecond: number;
   sampledMs: number;
   byPackage: { name: string; selfMs: number }[];
   top: { functionName: string; package: string; location: string; selfMs: number }[];
+}
+
+/** profile.json: bench/src/profile.ts, one apps/server process per load: new keys, then replays. */
+export interface ProfileResult {
+  options: Record<"duration" | "connections" | "warmup" | "top" | "replay-keys", string>;
+  newKeys: ProfileSummary;
+  replays: ProfileSummary;
 }
 
 /** sdk-overhead.json: packages/sdk's own overhead bench, its table kept as it printed it. */

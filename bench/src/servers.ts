@@ -17,12 +17,14 @@ export interface ApiServer extends RunningProcess {
 /**
  * Starts apps/server on a free loopback port against `databaseUrl` (already migrated and
  * seeded), chaos layer off (ONCELY_DEMO=0), pool of `poolSize`. `nodeArgs` go before the entry
- * point (e.g. `--cpu-prof`).
+ * point (e.g. `--cpu-prof`). `outboxWorker: false` starts it without its in-process outbox worker
+ * (OUTBOX_POLL_MS=0), as when another process delivers the outbox.
  */
 export async function startApiServer(options: {
   databaseUrl: string;
   poolSize: number;
   nodeArgs?: string[];
+  outboxWorker?: boolean;
 }): Promise<ApiServer> {
   const server = await startNodeProcess({
     args: [...(options.nodeArgs ?? []), ...SERVER_ENTRY],
@@ -33,6 +35,7 @@ export async function startApiServer(options: {
       ONCELY_DEMO: "0",
       PORT: "0",
       HOST: "127.0.0.1",
+      ...(options.outboxWorker === false ? { OUTBOX_POLL_MS: "0" } : {}),
     },
     listening: /Oncely API listening on (http:\/\/\S+\/trpc)/,
   });
