@@ -18,7 +18,8 @@ import {
 import { REGIMES, type Regime, readResults } from "./report/inputs";
 import { fixed, machineOf, ms, table } from "./report/markdown";
 import { profileSection } from "./report/profileSection";
-import { stockDriverSection } from "./report/stockDriverSection";
+import { stockDriverSection, tryClaimSection } from "./report/stockDriverSection";
+import { whyMissed } from "./report/whyMissed";
 import { REPO_ROOT } from "./results";
 import type { EngineVariant, HandRolledVariant, ProfileSummary } from "./resultTypes";
 import { cpuRatio, medianOf, throughputRatio } from "./stats";
@@ -54,6 +55,10 @@ ${table(
 )}
 
 ${equalWorkLine(results.handRolled)}
+
+### Why each goal is missed (CPU-bound runs)
+
+${whyMissed(results)}
 
 ### Every ratio, both regimes
 
@@ -155,6 +160,12 @@ const designSpace = `## Design space (issue 14): what was tried, and where it is
   versions of the row per request. Cost of each part: "Where the engine's cost goes" (claim, the
   row, all statements); the claim still costs one awaited round trip that the floor does not:
   drizzle's public \`db.transaction()\` sends BEGIN alone, so the claim cannot share its write.
+- **The claim in one statement** (adopted): \`pg_try_advisory_xact_lock\` and the key's row in
+  one prepared statement; only when someone holds the key does the claim wait for the lock
+  (bounded) and read the row again, behind it. A holder that commits between the read and the
+  lock is caught by the unique key row at COMMIT (a test writes such a row while the handler
+  runs: the request's writes roll back and it replays that row). Before and after:
+  "The claim in one statement, before and after".
 - **Prepared statements for the hot queries** (adopted, engine and \`orders.create\`): drizzle's
   \`execute(sql)\` is unprepared, so postgres.js has every parameterized statement described first.
   The driver table of "Where the engine's cost goes" sends the same claim prepared, unprepared and
@@ -170,9 +181,13 @@ const designSpace = `## Design space (issue 14): what was tried, and where it is
   delivered message is in "Where the cost goes". LISTEN/NOTIFY was not needed for the cost: the
   worker polls once a second and drains in batches.
 - **What the CPU profile pointed at** (bench/README.md): a \`new Intl.NumberFormat\` per outbox
-  message and AsyncLocalStorage's promise hooks for the request log were removed; drizzle's query
-  building (its \`is()\` checks) and tRPC's standalone adapter (a Fetch \`Request\` and an
-  \`AbortSignal\` per request) remain the largest shares, in the app's and the framework's code.
+  message and AsyncLocalStorage's promise hooks for the request log were removed; the engine's
+  statements now build their constant parts once. drizzle's query building (its \`is()\`
+  checks) and tRPC's standalone adapter (a Fetch \`Request\` and an \`AbortSignal\` per
+  request) remain the largest shares. drizzle builds each statement again in every transaction,
+  prepared or not: a prepared query is bound to the session it was made on, and reusing one
+  across transactions is not in its public API (drizzle-team/drizzle-orm#2826), which the
+  engine keeps to.
 - **The stock driver** (issue 13): "The hot path before and after the move to the stock driver".`;
 
 const benchmarks = `# Benchmarks
@@ -194,6 +209,7 @@ ${[
   statementsSection(results.statements),
   keyTableSection(results.keyTable),
   fairnessSection(results.fairness),
+  tryClaimSection(results.tryClaim),
   stockDriverSection(results.stockDriver),
   sdkSection(results.sdk),
 ].join("\n\n")}

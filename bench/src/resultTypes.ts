@@ -80,7 +80,8 @@ export interface HistoricEngineResult {
 export interface CommitComparisonResult {
   commits: { before: string; after: string };
   synchronousCommit: string;
-  runs: { run: number; side: "before" | "after"; commit: string; result: HistoricEngineResult }[];
+  /** What that commit's engine.ts wrote: its ratios (commits of issue 13) or its samples (later ones). */
+  runs: { run: number; side: "before" | "after"; commit: string; result: HistoricEngineResult | EngineResult }[];
 }
 
 /** One phase of the fairness bench: another principal's reads, one at a time. */

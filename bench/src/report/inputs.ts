@@ -22,6 +22,7 @@ export interface Results {
   sdk: Measured<SdkOverheadResult>;
   fairness: Measured<FairnessResult>;
   stockDriver: Measured<CommitComparisonResult>;
+  tryClaim: Measured<CommitComparisonResult>;
 }
 
 export function readResults(): Results {
@@ -35,6 +36,7 @@ export function readResults(): Results {
     sdk: readResult("sdk-overhead"),
     fairness: readResult("fairness"),
     stockDriver: readResult("stock-driver"),
+    tryClaim: readResult("try-claim"),
   };
 }
 
