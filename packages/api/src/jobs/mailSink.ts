@@ -23,12 +23,25 @@ const { mailSink } = schema;
  * mail exists once however often the worker redelivers it.
  */
 export function createDatabaseMailSink(db: Database): MailSink {
+  // Prepared once on the pool: each send is one round trip, no query building, no re-parse.
+  const insert = db
+    .insert(mailSink)
+    .values({
+      messageId: sql.placeholder("messageId"),
+      recipient: sql.placeholder("recipient"),
+      subject: sql.placeholder("subject"),
+      body: sql.placeholder("body"),
+    })
+    .onConflictDoUpdate({ target: mailSink.messageId, set: { deliveries: sql`${mailSink.deliveries} + 1` } })
+    .prepare("mail_sink_send");
   return {
     async send(message) {
-      await db
-        .insert(mailSink)
-        .values({ messageId: message.messageId, recipient: message.to, subject: message.subject, body: message.body })
-        .onConflictDoUpdate({ target: mailSink.messageId, set: { deliveries: sql`${mailSink.deliveries} + 1` } });
+      await insert.execute({
+        messageId: message.messageId,
+        recipient: message.to,
+        subject: message.subject,
+        body: message.body,
+      });
     },
   };
 }
