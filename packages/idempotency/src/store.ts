@@ -115,13 +115,23 @@ const TAKE_LOCK_IF_FREE = sql`pg_try_advisory_xact_lock(hashtextextended(${place
  * answer the previous holder committed.
  */
 export async function findKey(executor: Executor, ref: KeyRef, now: SqlNow): Promise<KeyRow | null> {
-  const [row] = await builder(executor)
-    .select(KEY_ROW_FIELDS)
-    .from(sql`${idempotencyKeys} AS k`)
-    .where(KEY_IS)
-    .prepare("oncely_find_key")
-    .execute({ principalId: ref.principalId, key: ref.key, now });
+  const [row] = await keyReadOn(executor).execute({ principalId: ref.principalId, key: ref.key, now });
   return row ?? null;
+}
+
+// drizzle builds a prepared query for the database or transaction it is made on, and building
+// costs more than running it: the read is built once per executor. The app's database lives as
+// long as the app, so replays (read outside any transaction) never build it again.
+const keyReads = new WeakMap<Executor, ReturnType<typeof buildKeyRead>>();
+const buildKeyRead = (executor: Executor) =>
+  builder(executor).select(KEY_ROW_FIELDS).from(sql`${idempotencyKeys} AS k`).where(KEY_IS).prepare("oncely_find_key");
+function keyReadOn(executor: Executor) {
+  let read = keyReads.get(executor);
+  if (!read) {
+    read = buildKeyRead(executor);
+    keyReads.set(executor, read);
+  }
+  return read;
 }
 
 export interface ClaimAttempt {
