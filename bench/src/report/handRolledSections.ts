@@ -20,7 +20,7 @@ const SIDES: Record<Side, string> = { oncely: "Oncely (apps/server)", handRolled
  * (server, PostgreSQL; ms) per message it delivered then, median over the rounds that left some,
  * and the share of the load's messages still pending when the load ended.
  */
-function outboxWorkerCost(samples: RoundSample[]) {
+export function outboxWorkerCost(samples: RoundSample[]) {
   const rounds = samples.flatMap((s) =>
     s.deferred && s.deferred.items > 0 ? [{ ...s.deferred, answered: s.answered }] : [],
   );
