@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { TestDatabase } from "@oncely/db/testing";
+import { holdRowLock, type TestDatabase } from "@oncely/db/testing";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { seededTestDatabase } from "./seededDatabase";
@@ -80,20 +80,7 @@ describe("request logs and /metrics", () => {
     // with its key claimed; a second request with the same key then waits for that key and,
     // after the engine's lock bound, gets 409.
     const holder = postgres(database.url, { max: 1, onnotice: () => {} });
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let locked = () => {};
-    const isLocked = new Promise<void>((resolve) => {
-      locked = resolve;
-    });
-    const holding = holder.begin(async (tx) => {
-      await tx`SELECT id FROM orders WHERE id = ${orderId} FOR UPDATE`;
-      locked();
-      await held;
-    });
-    await isLocked;
+    const lock = await holdRowLock(holder, "orders", orderId);
 
     const key = randomUUID();
     const first = call("payments.create", { orderId }, { "idempotency-key": key, "x-request-id": "pay-1" });
@@ -104,8 +91,7 @@ describe("request logs and /metrics", () => {
 
     const duplicate = await call("payments.create", { orderId }, { "idempotency-key": key, "x-request-id": "pay-2" });
     expect(duplicate.status).toBe(409);
-    release();
-    await holding;
+    await lock.release();
     await holder.end({ timeout: 5 });
     expect((await first).status).toBe(200);
     const replay = await call("payments.create", { orderId }, { "idempotency-key": key, "x-request-id": "pay-3" });

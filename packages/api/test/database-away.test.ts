@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import http from "node:http";
 import net from "node:net";
 import { createDbClient, type DbClient, seedDemo } from "@oncely/db";
-import { createTestDatabase, type TestDatabase } from "@oncely/db/testing";
+import { createTestDatabase, holdRowLock, type TestDatabase } from "@oncely/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNodeHandler } from "../src/http/handlers";
 
@@ -211,20 +211,7 @@ describe("a database that does not answer", () => {
     const order = await call("orders.create", { accountId, amount: 100, currency: "USD" }, { key: randomUUID() });
     const orderId = order.body.result.data.id as string;
     // Hold the order's row lock from outside: orders.cancel waits for it (no lock_timeout).
-    let release = () => {};
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let locked = () => {};
-    const isLocked = new Promise<void>((resolve) => {
-      locked = resolve;
-    });
-    const holder = database.sql.begin(async (tx) => {
-      await tx`SELECT id FROM orders WHERE id = ${orderId} FOR UPDATE`;
-      locked();
-      await released;
-    });
-    await isLocked;
+    const lock = await holdRowLock(database.sql, "orders", orderId);
     try {
       // The lock is only released after the answer: an API that waited for it would hang here
       // until the test's own timeout (30 s), and fail.
@@ -232,8 +219,7 @@ describe("a database that does not answer", () => {
       expectDatabaseAway(answer, ["request_timeout"]);
       expect(answer.body.error.message).toMatch(/may or may not take effect/);
     } finally {
-      release();
-      await holder;
+      await lock.release();
     }
   });
 

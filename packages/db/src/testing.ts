@@ -52,3 +52,36 @@ export async function createTestDatabase(options: { max?: number } = {}): Promis
     },
   };
 }
+
+/**
+ * Holds one row's lock (`SELECT ... FOR UPDATE` in a transaction of its own on `sql`), so a
+ * request that needs the row waits inside its transaction. Resolves once the lock is held;
+ * `release()` ends the holding transaction and resolves when it has.
+ */
+export async function holdRowLock(
+  sql: postgres.Sql,
+  table: string,
+  id: string,
+): Promise<{ release: () => Promise<void> }> {
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let locked = () => {};
+  const isLocked = new Promise<void>((resolve) => {
+    locked = resolve;
+  });
+  const holding = sql.begin(async (tx) => {
+    await tx`SELECT id FROM ${tx(table)} WHERE id = ${id} FOR UPDATE`;
+    locked();
+    await released;
+  });
+  // A holder that fails before locking must fail the test, not leave it waiting.
+  await Promise.race([isLocked, holding]);
+  return {
+    release: async () => {
+      release();
+      await holding;
+    },
+  };
+}

@@ -66,6 +66,8 @@ const NOW = sql`coalesce(${placeholder("now")}::timestamptz, now())`;
 
 // Any constant: it keeps our lock ids apart from hashes an app takes locks on itself.
 export const LOCK_SEED = "122519904676985"; // "oncely" in ASCII, as a number
+/** The key's advisory lock id: a 64-bit hash of `lockName`. */
+const LOCK_ID = sql`hashtextextended(${placeholder("lockName")}, ${sql.raw(LOCK_SEED)})`;
 
 /**
  * Waits for the key's advisory lock, held until the transaction ends: every atomic claim of
@@ -87,9 +89,7 @@ export async function lockKey(tx: Executor, ref: KeyRef, lockTimeoutMs: number):
 const BOUNDED_LOCK = sql`(
   WITH prior AS MATERIALIZED (SELECT current_setting('lock_timeout') AS lock_timeout),
   bounded AS MATERIALIZED (SELECT set_config('lock_timeout', ${placeholder("lockTimeout")}, true) FROM prior),
-  waited AS MATERIALIZED (
-    SELECT pg_advisory_xact_lock(hashtextextended(${placeholder("lockName")}, ${sql.raw(LOCK_SEED)})) FROM bounded
-  ),
+  waited AS MATERIALIZED (SELECT pg_advisory_xact_lock(${LOCK_ID}) FROM bounded),
   reset AS MATERIALIZED (SELECT set_config('lock_timeout', prior.lock_timeout, true) FROM prior, waited)
   SELECT 1 AS locked FROM reset) AS claim`;
 
@@ -107,7 +107,7 @@ const KEY_ROW_FIELDS = {
   leased: sql<boolean>`coalesce(k.locked_until > ${NOW}, false)`,
 };
 const KEY_IS = sql`k.principal_id = ${placeholder("principalId")} AND k.key = ${placeholder("key")}`;
-const TAKE_LOCK_IF_FREE = sql`pg_try_advisory_xact_lock(hashtextextended(${placeholder("lockName")}, ${sql.raw(LOCK_SEED)}))`;
+const TAKE_LOCK_IF_FREE = sql`pg_try_advisory_xact_lock(${LOCK_ID})`;
 
 /**
  * The key's row as this transaction (or the database) sees it now, or null. After lockKey's
