@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ServerInstance } from "./instances";
 
 export interface ChaosEvent {
@@ -65,7 +66,6 @@ export function startChaosLoop(options: ChaosLoopOptions): ChaosLoop {
     events.push(event);
     options.onEvent?.(event);
   };
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   const between = ([min, max]: [number, number]) => min + Math.floor(random() * (max - min));
   const track = (work: Promise<void>) => {
     // Failures are recorded as events; stop() makes a last attempt to bring everything back.

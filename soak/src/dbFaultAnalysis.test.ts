@@ -5,7 +5,7 @@ import type { ProbeRecord } from "./dbProbe";
 
 /** The database-fault checks must be able to fail: fabricated probe answers, each kind of breach. */
 
-const fault: DbFault = { kind: "kill-9", startedAt: 1_000, backAt: 4_000, settledAt: 6_000 };
+const fault: DbFault = { kind: "kill-9", startedAt: 1_000, backAt: 4_000 };
 
 const answer = (instance: string, sentAt: number, endedAt: number, status: ProbeRecord["status"], extra = {}) =>
   ({

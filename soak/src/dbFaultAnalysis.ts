@@ -6,7 +6,7 @@ import { type ProbeRecord, servedByDatabase } from "./dbProbe";
 const AWAY_CODES = new Set(["database_unavailable", "request_timeout", "transient_failure"]);
 
 /** A 503 the SDK retries, and when: Retry-After present and readable, a known code. */
-export const retryable503 = (record: ProbeRecord) =>
+const retryable503 = (record: ProbeRecord) =>
   record.status === 503 &&
   parseRetryAfter(record.retryAfter ?? undefined) !== undefined &&
   AWAY_CODES.has(record.oncelyCode ?? "");
@@ -16,7 +16,7 @@ export const retryable503 = (record: ProbeRecord) =>
  * 404 for the random ids) or a retryable 503. A 500, a 503 without Retry-After, no answer
  * within the SDK's attempt timeout (a hang), no answer at all (the process died), a 401...
  */
-export const brokenPromise = (record: ProbeRecord) => !servedByDatabase(record) && !retryable503(record);
+const brokenPromise = (record: ProbeRecord) => !servedByDatabase(record) && !retryable503(record);
 
 export interface FaultFindings {
   fault: DbFault;
@@ -36,18 +36,22 @@ export interface DbFaultAnalysis {
   notRecovered: string[];
 }
 
-/** The first answer from the database an instance gave after the fault's database was back. */
-function firstServedAfter(fault: DbFault, instance: string, records: ProbeRecord[]): ProbeRecord | undefined {
+/**
+ * Ms from the fault's database being back to the first answer from the database the instance
+ * gave after it (to a call sent since the fault); null: none (yet), or the database never came back.
+ */
+function recoveryMsOf(fault: DbFault, instance: string, records: ProbeRecord[]): number | null {
   const back = fault.backAt;
-  if (back === undefined) return undefined;
-  return records
+  if (back === undefined) return null;
+  const ends = records
     .filter((r) => r.instance === instance && r.sentAt >= fault.startedAt && r.endedAt >= back && servedByDatabase(r))
-    .sort((a, b) => a.endedAt - b.endedAt)[0];
+    .map((r) => r.endedAt);
+  return ends.length > 0 ? Math.min(...ends) - back : null;
 }
 
 /** Whether every instance has answered from the database since this fault's database came back. */
 export function everyInstanceServes(fault: DbFault, instances: string[], records: ProbeRecord[]): boolean {
-  return instances.every((instance) => firstServedAfter(fault, instance, records) !== undefined);
+  return instances.every((instance) => recoveryMsOf(fault, instance, records) !== null);
 }
 
 /** Nearest-rank percentile of `values` (sorted here); null when there are none. */
@@ -65,9 +69,9 @@ export function analyseDbFaults(faults: DbFault[], records: ProbeRecord[], insta
     const away = records.filter((r) => r.sentAt >= fault.startedAt && r.sentAt < back);
     const recoveryMs: Record<string, number | null> = {};
     for (const instance of instances) {
-      const first = firstServedAfter(fault, instance, records);
-      recoveryMs[instance] = first && fault.backAt !== undefined ? first.endedAt - fault.backAt : null;
-      if (first && fault.backAt !== undefined) recoveries.push(first.endedAt - fault.backAt);
+      const recovery = recoveryMsOf(fault, instance, records);
+      recoveryMs[instance] = recovery;
+      if (recovery !== null) recoveries.push(recovery);
       else notRecovered.push(`${fault.kind} at ${new Date(fault.startedAt).toISOString()}: ${instance}`);
     }
     return {

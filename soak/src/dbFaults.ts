@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ServerInstance } from "./instances";
 import type { PostgresControl } from "./postgresControl";
 import type { TcpFaultProxy } from "./tcpFaultProxy";
@@ -12,10 +13,17 @@ export interface DbFault {
   startedAt: number;
   /** When the database could be reached again (PostgreSQL accepting connections, the network healed). */
   backAt?: number;
-  /** When every instance served again (or the recovery wait ran out). */
-  settledAt?: number;
   detail?: string;
 }
+
+/** How long PostgreSQL stays dead after its kill -9 before it is started again (ms). */
+const DOWN_FOR_MS: [min: number, max: number] = [500, 1_500];
+/** Calm between two faults, for traffic and the instance chaos (ms). */
+const CALM_MS: [min: number, max: number] = [1_500, 3_000];
+/** Longest wait for the recovery after a fault (ms); the report's check names it. */
+export const MAX_RECOVERY_MS = 30_000;
+/** Longest wait for every instance to be up and thawed before a fault (ms); then the loop gives up. */
+const MAX_READY_WAIT_MS = 60_000;
 
 export interface DbFaultLoopOptions {
   control: PostgresControl;
@@ -25,17 +33,8 @@ export interface DbFaultLoopOptions {
   durationMs: number;
   /** How long a blackhole lasts (ms): longer than the statement and lock timeouts. */
   blackholeMs: number;
-  /** How long PostgreSQL stays dead after its kill -9 before it is started again (ms). */
-  downForMs?: [min: number, max: number];
-  /** Calm between two faults, for traffic and the instance chaos (ms). */
-  calmMs?: [min: number, max: number];
   /** Whether every instance serves again: the recovery after a fault ends when it does. */
   recovered: (fault: DbFault) => boolean;
-  /** Longest wait for the recovery after a fault (ms). */
-  maxRecoveryMs?: number;
-  /** Longest wait for every instance to be up and thawed before a fault (ms); then the loop gives up. */
-  maxReadyWaitMs?: number;
-  random?: () => number;
   onEvent?: (fault: DbFault, what: string) => void;
 }
 
@@ -59,13 +58,11 @@ export interface DbFaultLoop {
  * round runs, however short the duration: bounded by the round, never by luck.
  */
 export function startDbFaultLoop(options: DbFaultLoopOptions): DbFaultLoop {
-  const random = options.random ?? Math.random;
   const faults: DbFault[] = [];
   const started = Date.now();
   let busy = false;
   let stopping = false;
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-  const between = ([min, max]: [number, number]) => min + Math.floor(random() * (max - min));
+  const between = ([min, max]: [number, number]) => min + Math.floor(Math.random() * (max - min));
   const event = (fault: DbFault, what: string) => options.onEvent?.(fault, what);
 
   const inject = async (fault: DbFault) => {
@@ -77,7 +74,7 @@ export function startDbFaultLoop(options: DbFaultLoopOptions): DbFaultLoop {
       }
       case "kill-9": {
         const { pid, stragglers } = await options.control.killHard();
-        const downFor = between(options.downForMs ?? [500, 1_500]);
+        const downFor = between(DOWN_FOR_MS);
         await sleep(downFor);
         const recovering = Date.now();
         await options.control.start();
@@ -104,7 +101,7 @@ export function startDbFaultLoop(options: DbFaultLoopOptions): DbFaultLoop {
   const ready = () => options.instances.every((i) => i.state === "up" && !i.frozen);
 
   const loop = (async () => {
-    await sleep(between(options.calmMs ?? [1_500, 3_000]));
+    await sleep(between(CALM_MS));
     for (let n = 0; ; n++) {
       const kind = DB_FAULT_CYCLE[n % DB_FAULT_CYCLE.length] as DbFaultKind;
       // A new round only while there is time; a round once begun is finished.
@@ -112,22 +109,25 @@ export function startDbFaultLoop(options: DbFaultLoopOptions): DbFaultLoop {
       // From here the instance chaos holds off, so every instance can come up and thaw.
       busy = true;
       try {
-        const readyBy = Date.now() + (options.maxReadyWaitMs ?? 60_000);
+        const readyBy = Date.now() + MAX_READY_WAIT_MS;
         while (!ready() && Date.now() < readyBy) await sleep(100);
-        if (!ready()) throw new Error("the instances were not all up for the next database fault within 60 s");
+        if (!ready()) {
+          throw new Error(
+            `the instances were not all up for the next database fault within ${MAX_READY_WAIT_MS / 1000} s`,
+          );
+        }
         const fault: DbFault = { kind, startedAt: Date.now() };
         faults.push(fault);
         event(fault, "started");
         await inject(fault);
         event(fault, "database back");
-        const deadline = Date.now() + (options.maxRecoveryMs ?? 30_000);
+        const deadline = Date.now() + MAX_RECOVERY_MS;
         while (!options.recovered(fault) && Date.now() < deadline) await sleep(100);
-        fault.settledAt = Date.now();
         event(fault, options.recovered(fault) ? "every instance serves again" : "recovery wait ran out");
       } finally {
         busy = false;
       }
-      await sleep(between(options.calmMs ?? [1_500, 3_000]));
+      await sleep(between(CALM_MS));
     }
   })();
 

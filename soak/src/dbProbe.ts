@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { DEFAULT_RETRY_POLICY } from "@oncely/sdk";
 import type { ServerInstance } from "./instances";
 
@@ -38,6 +39,9 @@ const CALLS: (() => ProbeCall)[] = [
   }),
 ];
 
+/** Pause between two calls to one instance (ms): the resolution of the recovery times. */
+export const PROBE_EVERY_MS = 200;
+
 /** An answer that needed the database: it is there. */
 export const servedByDatabase = (record: ProbeRecord) => record.status === 200 || record.status === 404;
 
@@ -49,27 +53,20 @@ export interface DbProbe {
 /**
  * While `active()` says so (a database fault and the recovery after it), sends one call at a
  * time to each instance directly (not through the faulty balancer, whose own faults would
- * blur the picture), waiting `everyMs` between calls, and records each answer. A call gets
+ * blur the picture), waiting PROBE_EVERY_MS between calls, and records each answer. A call gets
  * the SDK's default attempt timeout (10 s): an answer later than that is a hang.
  * Frozen instances are skipped (a SIGSTOPped process answers nothing, whatever the database does).
  */
-export function startDbProbe(options: {
-  instances: ServerInstance[];
-  active: () => boolean;
-  everyMs?: number;
-  apiKey?: string;
-}): DbProbe {
-  const everyMs = options.everyMs ?? 200;
+export function startDbProbe(options: { instances: ServerInstance[]; active: () => boolean }): DbProbe {
   const timeoutMs = DEFAULT_RETRY_POLICY.attemptTimeoutMs;
   const records: ProbeRecord[] = [];
   let stopped = false;
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   const probeOne = async (instance: ServerInstance, turn: number) => {
     const origin = instance.origin;
     const call = CALLS[turn % CALLS.length]?.() as ProbeCall;
     if (!origin) return;
-    const headers: Record<string, string> = { authorization: `Bearer ${options.apiKey ?? "sk_test_alice"}` };
+    const headers: Record<string, string> = { authorization: "Bearer sk_test_alice" };
     if (call.body) headers["content-type"] = "application/json";
     if (call.key) headers["idempotency-key"] = call.key;
     const sentAt = Date.now();
@@ -108,7 +105,7 @@ export function startDbProbe(options: {
   const loops = options.instances.map(async (instance) => {
     for (let turn = 0; !stopped; turn++) {
       if (options.active() && instance.state === "up" && !instance.frozen) await probeOne(instance, turn);
-      await sleep(everyMs);
+      await sleep(PROBE_EVERY_MS);
     }
   });
   return {

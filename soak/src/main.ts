@@ -63,7 +63,7 @@ async function run(): Promise<boolean> {
   );
   const postgres = await startSoakPostgres();
   runRoot = postgres.root;
-  reaper.tell({ postgres: postgres.dataDir });
+  reaper.tell({ postgres: postgres.control.dataDir });
   reaper.tell({ directory: postgres.root });
   cleanups.push(async () => {
     await postgres.stop();
@@ -137,17 +137,14 @@ async function run(): Promise<boolean> {
     });
   }
   // An instance that crashed (exited without being killed) is a finding; it is started again
-  // so the run goes on and the crash is reported rather than stalling what follows.
-  const restarts = new Set<ServerInstance>();
+  // so the run goes on and the crash is reported rather than stalling what follows. A restart
+  // under way is "starting", which restartIfCrashed leaves alone: no second one begins.
   const crashWatch = setInterval(() => {
     for (const instance of instances) {
-      if (restarts.has(instance)) continue;
-      restarts.add(instance);
       void instance
         .restartIfCrashed()
         .then((restarted) => restarted && log(`${instance.name} had crashed: started again`))
-        .catch((error) => log(`${instance.name} had crashed and did not start again: ${String(error).slice(0, 200)}`))
-        .finally(() => restarts.delete(instance));
+        .catch((error) => log(`${instance.name} had crashed and did not start again: ${String(error).slice(0, 200)}`));
     }
   }, 500);
   cleanups.push(async () => clearInterval(crashWatch));

@@ -10,7 +10,6 @@ export interface SoakPostgres {
   port: number;
   /** The run's temporary directory (the cluster and the instances' logs live in it). */
   root: string;
-  dataDir: string;
   /** kill -9, restart, start again: the database faults. */
   control: PostgresControl;
   stop: () => Promise<void>;
@@ -42,9 +41,12 @@ export async function startSoakPostgres(): Promise<SoakPostgres> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), "oncely-soak-"));
   // As root, PostgreSQL runs as user "postgres", which must be able to reach the directory.
   await fs.chmod(root, 0o755);
-  const dataDir = path.join(root, "postgres");
-  const embedded = await startEmbeddedPostgres({ dataDir, settings: SOAK_POSTGRES_SETTINGS });
-  const control = new PostgresControl(dataDir);
+  const embedded = await startEmbeddedPostgres({
+    dataDir: path.join(root, "postgres"),
+    settings: SOAK_POSTGRES_SETTINGS,
+  });
+  // The cluster's real directory (the one its processes name, should it have been placed elsewhere).
+  const control = new PostgresControl(embedded.dataDir);
   // After a kill -9 the embedded handle no longer owns a running server; pg_ctl does the rest.
   const stop = async () => {
     if (control.postmasterPid() !== null) await embedded.stop().catch(() => control.killHard());
@@ -53,7 +55,7 @@ export async function startSoakPostgres(): Promise<SoakPostgres> {
     await createDatabaseIfMissing(embedded.url, "oncely_soak");
     const url = embedded.databaseUrl("oncely_soak");
     await migrateDatabase(url);
-    return { url, host: "127.0.0.1", port: embedded.port, root, dataDir, control, stop };
+    return { url, host: "127.0.0.1", port: embedded.port, root, control, stop };
   } catch (error) {
     await stop().catch(() => {});
     throw error;

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 
 const execFileAsync = promisify(execFile);
@@ -84,7 +85,7 @@ export class PostgresControl {
 }
 
 /** The postmaster pid in `<dataDir>/postmaster.pid`, if that process is alive. */
-export function postmasterPidOf(dataDir: string): number | null {
+function postmasterPidOf(dataDir: string): number | null {
   try {
     const pid = Number(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
     return Number.isInteger(pid) && pid > 0 && isRunning(pid) ? pid : null;
@@ -115,7 +116,7 @@ export function killPostgresNow(dataDir: string): boolean {
 }
 
 /** Pids whose parent is `pid` (from /proc: field 4 of /proc/<pid>/stat). */
-export function childrenOf(pid: number): number[] {
+function childrenOf(pid: number): number[] {
   const children: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -146,9 +147,9 @@ function procStat(pid: number): { state: string; ppid: number } | null {
   }
 }
 
-function killQuietly(pid: number, signal: NodeJS.Signals = "SIGKILL") {
+function killQuietly(pid: number) {
   try {
-    process.kill(pid, signal);
+    process.kill(pid, "SIGKILL");
   } catch {
     // Already gone.
   }
@@ -161,5 +162,3 @@ async function postgresUserIds(): Promise<{ uid: number; gid: number }> {
   ]);
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

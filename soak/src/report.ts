@@ -1,7 +1,8 @@
 import type { InvariantViolation } from "@oncely/api";
 import type { AuditResult, Finding } from "./audit";
 import type { DbFaultAnalysis } from "./dbFaultAnalysis";
-import type { DbFault } from "./dbFaults";
+import { DB_FAULT_CYCLE, type DbFault, MAX_RECOVERY_MS } from "./dbFaults";
+import { PROBE_EVERY_MS } from "./dbProbe";
 import type { BalancerStats } from "./faultyBalancer";
 import { finalOutcome, KEYED_PROCEDURES, type KeyedPath, type OperationRecord } from "./journal";
 import type { Machine } from "./machine";
@@ -95,21 +96,19 @@ export function checksOf(run: SoakRun): Check[] {
             database.analysis.broken.length,
           ),
           zero(
-            "instances not serving again within 30 s of the database's return",
+            `instances not serving again within ${MAX_RECOVERY_MS / 1000} s of the database's return`,
             database.analysis.notRecovered.length,
           ),
           {
             name: "database faults (reset, kill -9, pg_ctl restart -m fast, blackhole)",
             value: database.faults.length,
-            passed: DB_FAULT_KINDS.every((kind) => faultKinds.has(kind)),
+            passed: DB_FAULT_CYCLE.every((kind) => faultKinds.has(kind)),
             required: "each kind",
           },
         ]
       : []),
   ];
 }
-
-const DB_FAULT_KINDS = ["reset", "kill-9", "restart-fast", "blackhole"] as const;
 
 /** 500s: what the instances answered (at the balancer) and what the database probe got. */
 function serverErrors(run: SoakRun): number {
@@ -328,7 +327,7 @@ over ${recovery.samples} (fault, instance) pairs: from the moment PostgreSQL acc
 (or the network healed, or the connections were reset) to the instance's first answer that needed the
 database. Measured by a probe that, while a fault and its recovery last, sends each instance directly
 (not through the balancer) one call at a time, a query, a mutation outside the engine and a keyed
-mutation in turn (random ids: they write nothing), pausing 200 ms between calls (the resolution), with
+mutation in turn (random ids: they write nothing), pausing ${PROBE_EVERY_MS} ms between calls (the resolution), with
 the SDK's 10 s attempt timeout: ${number(db.probeCalls)} calls in all. "Away": from the fault to the
 database being back; a call sent then must get a 503 with Retry-After (or, right after a reset, an answer).
 The instance chaos waits while a database fault lasts, so each answer has one cause.

@@ -52,31 +52,31 @@ const until = async (condition: () => boolean) => {
 };
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A connection through the proxy, once `text` has gone up and its echo has come back. */
+async function echoing(text: string) {
+  const client = await connect();
+  client.socket.write(text);
+  await until(() => client.heard() === `echo:${text}`);
+  return client;
+}
+
 describe("the TCP fault proxy", () => {
   it("passes bytes both ways", async () => {
     await start();
-    const client = await connect();
-    client.socket.write("ping");
-    await until(() => client.heard() === "echo:ping");
+    await echoing("ping");
   });
 
   it("a reset is a RST at both ends, and new connections pass again", async () => {
     await start();
-    const client = await connect();
-    client.socket.write("a");
-    await until(() => client.heard() === "echo:a");
+    const client = await echoing("a");
     expect(proxy?.resetAll()).toBe(1);
     expect(await client.failure).toBe("ECONNRESET");
-    const again = await connect();
-    again.socket.write("b");
-    await until(() => again.heard() === "echo:b");
+    await echoing("b");
   });
 
   it("a blackhole passes nothing either way and closes nothing; healing delivers it all, in order", async () => {
     await start();
-    const old = await connect();
-    old.socket.write("1");
-    await until(() => old.heard() === "echo:1");
+    const old = await echoing("1");
     proxy?.blackhole();
     old.socket.write("2");
     old.socket.write("3");

@@ -13,8 +13,6 @@ export interface TcpFaultProxyStats {
 export interface TcpFaultProxy {
   port: number;
   stats: TcpFaultProxyStats;
-  /** Connections open right now. */
-  open: () => number;
   /** Resets every open connection at both ends (RST, not FIN). New connections pass as usual. */
   resetAll: () => number;
   /**
@@ -30,7 +28,6 @@ export interface TcpFaultProxy {
    * answers and errors (statement timeouts, terminated sessions) reach the API.
    */
   heal: () => void;
-  blackholed: () => boolean;
   close: () => Promise<void>;
 }
 
@@ -133,7 +130,6 @@ export async function startTcpFaultProxy(upstream: { host: string; port: number 
   return {
     port: (server.address() as net.AddressInfo).port,
     stats,
-    open: () => links.size,
     resetAll: () => {
       const count = links.size;
       for (const link of [...links]) link.reset();
@@ -148,7 +144,6 @@ export async function startTcpFaultProxy(upstream: { host: string; port: number 
       dark = false;
       for (const link of [...links]) link.resume();
     },
-    blackholed: () => dark,
     close: async () => {
       for (const link of [...links]) link.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
