@@ -1,11 +1,8 @@
-import { execFile } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { promisify } from "node:util";
-
-const execFileAsync = promisify(execFile);
+import { runAsPostgres } from "@oncely/db/setup";
 
 /**
  * Hard faults and restarts of the soak's PostgreSQL, through its own files: `postmaster.pid`
@@ -77,10 +74,8 @@ export class PostgresControl {
 
   private async pgCtl(args: string[]): Promise<void> {
     const binary = (await fs.readFile(path.join(this.dataDir, "postmaster.opts"), "utf8")).split(" ")[0] ?? "";
-    const pgCtl = path.join(path.dirname(binary), "pg_ctl");
     // As root, PostgreSQL runs as "postgres" (how @oncely/db's embedded cluster was set up).
-    const ids = process.getuid?.() === 0 ? await postgresUserIds() : {};
-    await execFileAsync(pgCtl, args, { ...ids, env: { ...process.env, LC_ALL: "C" } });
+    await runAsPostgres(path.join(path.dirname(binary), "pg_ctl"), args);
   }
 }
 
@@ -153,12 +148,4 @@ function killQuietly(pid: number) {
   } catch {
     // Already gone.
   }
-}
-
-async function postgresUserIds(): Promise<{ uid: number; gid: number }> {
-  const [uid, gid] = await Promise.all([
-    execFileAsync("id", ["-u", "postgres"]),
-    execFileAsync("id", ["-g", "postgres"]),
-  ]);
-  return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
