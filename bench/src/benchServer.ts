@@ -137,6 +137,6 @@ const server = http.createServer(
   }),
 );
 server.listen(0, "127.0.0.1", () => {
-  process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`);
+  process.stdout.write(`listening on http://127.0.0.1:${(server.address() as AddressInfo).port}/trpc\n`);
 });
 process.on("SIGTERM", () => server.close(() => process.exit(0)));

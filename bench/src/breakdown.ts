@@ -15,25 +15,14 @@ import {
   statementCosts,
   waitForOutbox,
 } from "./databaseCounters";
-import type { BenchDatabase } from "./environment";
-import { timedCall } from "./load";
+import { type BenchDatabase, setSystem } from "./environment";
+import { expectOk, type OrderRequest } from "./orderRequests";
 import type { RequestBreakdown } from "./resultTypes";
 import type { ApiServer } from "./servers";
 import { perRequest, startCountingProxy } from "./wire";
 
-/** Cluster settings the breakdown needs at start: pg_stat_statements loaded (tracking is set by trackStatements). */
+/** Cluster settings the breakdown needs at start: pg_stat_statements loaded (tracking is set by setBreakdownMode). */
 export const BREAKDOWN_SETTINGS = { shared_preload_libraries: "pg_stat_statements" };
-
-export interface BreakdownRequest {
-  path: string;
-  body: string;
-  headers: Record<string, string>;
-}
-
-export async function expectOk(url: string, key: string, request: BreakdownRequest): Promise<void> {
-  const { status } = await timedCall(url, key, request.body, request.headers);
-  if (status !== 200) throw new Error(`${url}: HTTP ${status}`);
-}
 
 /**
  * For the breakdown: statement tracking on, autovacuum off (its ANALYZE and VACUUM would count
@@ -49,30 +38,13 @@ export async function setBreakdownMode(database: BenchDatabase, on: boolean): Pr
 }
 
 /**
- * Changes server settings for every session with ALTER SYSTEM (a setting given at the cluster's
- * start would override it), and checks that this session sees them.
- */
-export async function setSystem(database: BenchDatabase, settings: Record<string, string>): Promise<void> {
-  const { sql } = database.db;
-  for (const [name, value] of Object.entries(settings)) {
-    await sql.unsafe(`ALTER SYSTEM SET ${name} = '${value}'`);
-  }
-  await sql`SELECT pg_reload_conf()`;
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  for (const [name, value] of Object.entries(settings)) {
-    const [row] = await sql<{ setting: string }[]>`SELECT current_setting(${name}) AS setting`;
-    if (row?.setting !== value) throw new Error(`${name} is ${row?.setting}, not ${value}`);
-  }
-}
-
-/**
  * `requests` new keys one at a time, then a replay of each, on a server started by `start`
  * with the proxy's URL as its database.
  */
 export async function breakDownRequests(options: {
   database: BenchDatabase;
   start: (databaseUrl: string) => Promise<ApiServer>;
-  request: BreakdownRequest;
+  request: OrderRequest;
   requests: number;
 }): Promise<{ newKey: RequestBreakdown; replay: RequestBreakdown }> {
   const { database, request } = options;

@@ -5,8 +5,9 @@
 // Writes bench/results/engine-sync-{on,off}.json.
 import { randomUUID } from "node:crypto";
 import postgres from "postgres";
-import { startBenchEnvironment } from "./environment";
+import { BENCH_SERVER_POOL_SIZE as POOL_SIZE, startBenchEnvironment } from "./environment";
 import { loadWithKeys, measureRounds, timedCall } from "./load";
+import { orderRequest } from "./orderRequests";
 import { describeRun, parseBenchOptions, writeResult } from "./results";
 import { ENGINE_VARIANTS, type EngineResult, type EngineVariant, type LatencyPairs } from "./resultTypes";
 import { median, percentile } from "./stats";
@@ -24,12 +25,11 @@ const duration = Number(options.duration);
 const connections = Number(options.connections);
 const samples = Number(options.samples);
 const synchronousCommit = options["synchronous-commit"] === "off" ? "off" : "on";
-const POOL_SIZE = 10; // benchServer.ts's default
 const NAMES = Object.keys(ENGINE_VARIANTS) as EngineVariant[];
 
 const env = await startBenchEnvironment({ synchronous_commit: synchronousCommit });
 try {
-  const orderBody = JSON.stringify({ accountId: env.accountId, amount: 1999, currency: "USD" });
+  const orderBody = orderRequest(env).body;
   const accounts = env.transferAccountIds;
   const pick = () => accounts[Math.floor(Math.random() * accounts.length)] as string;
   const transferBody = () => {

@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { createDbClient, type DbClient, seedDemo } from "@oncely/db";
+import { createDbClient, type DbClient, DEMO_PRINCIPALS, seedDemo } from "@oncely/db";
 import {
   createDatabaseIfMissing,
   type EmbeddedPostgres,
@@ -9,7 +9,8 @@ import {
   startEmbeddedPostgres,
 } from "@oncely/db/setup";
 import { postgresCpuMs } from "./cpu";
-import { type RunningProcess, startNodeProcess, stopOnSignal } from "./processes";
+import { stopOnSignal } from "./processes";
+import { type ApiServer, startBenchServer } from "./servers";
 
 /** A database on the bench's cluster, migrated and seeded with the demo principals. */
 export interface SeededDatabase {
@@ -47,6 +48,9 @@ export interface BenchEnvironment extends BenchDatabase {
 }
 
 const TRANSFER_ACCOUNTS = 2048;
+/** The bench server's pool (startBenchEnvironment). */
+export const BENCH_SERVER_POOL_SIZE = 10;
+const ALICE = DEMO_PRINCIPALS.find((p) => p.name === "alice") as (typeof DEMO_PRINCIPALS)[number];
 
 /** A throwaway embedded PostgreSQL with the migrated database, seeded with the demo principals. */
 export async function startBenchDatabase(settings: Record<string, string | number>): Promise<BenchDatabase> {
@@ -93,7 +97,7 @@ async function prepareDatabase(cluster: EmbeddedPostgres, name: string, pools: D
   await seedDemo(db.db);
   const [alice] = await db.sql<{ principal: string; account: string }[]>`
     SELECT p.id AS principal, a.id AS account FROM principals p JOIN accounts a ON a.principal_id = p.id
-    WHERE p.name = 'alice' AND a.kind = 'customer' ORDER BY a.name LIMIT 1`;
+    WHERE p.name = ${ALICE.name} AND a.kind = 'customer' ORDER BY a.name LIMIT 1`;
   if (!alice) throw new Error(`seeding database ${name} failed`);
   const transferAccounts = await db.sql<{ id: string }[]>`
     INSERT INTO accounts (principal_id, name, kind, currency, balance)
@@ -104,7 +108,7 @@ async function prepareDatabase(cluster: EmbeddedPostgres, name: string, pools: D
     db,
     principalId: alice.principal,
     accountId: alice.account,
-    apiKey: "sk_test_alice",
+    apiKey: ALICE.apiKey,
     transferAccountIds: transferAccounts.map((a) => a.id),
   };
 }
@@ -115,25 +119,41 @@ async function prepareDatabase(cluster: EmbeddedPostgres, name: string, pools: D
  */
 export async function startBenchEnvironment(settings: Record<string, string | number>): Promise<BenchEnvironment> {
   const database = await startBenchDatabase(settings);
-  let server: RunningProcess | undefined;
+  let server: ApiServer;
   try {
-    server = await startNodeProcess({
-      args: ["--import", "tsx", path.join(import.meta.dirname, "benchServer.ts")],
-      env: { DATABASE_URL: database.url, BENCH_PRINCIPAL_ID: database.principalId },
-      listening: /listening (\d+)/,
+    server = await startBenchServer({
+      databaseUrl: database.url,
+      principalId: database.principalId,
+      poolSize: BENCH_SERVER_POOL_SIZE,
     });
   } catch (error) {
     await database.stop();
     throw error;
   }
-  const running = server;
   return {
     ...database,
-    base: `http://127.0.0.1:${running.match[1]}/trpc`,
-    cpuMs: () => ({ server: running.cpuMs(), postgres: database.postgresCpuMs() }),
+    base: server.base,
+    cpuMs: () => ({ server: server.cpuMs(), postgres: database.postgresCpuMs() }),
     stop: async () => {
-      await running.stop();
+      await server.stop();
       await database.stop();
     },
   };
+}
+
+/**
+ * Changes server settings for every session with ALTER SYSTEM (a setting given at the cluster's
+ * start would override it), and checks that this session sees them.
+ */
+export async function setSystem(database: SeededDatabase, settings: Record<string, string>): Promise<void> {
+  const { sql } = database.db;
+  for (const [name, value] of Object.entries(settings)) {
+    await sql.unsafe(`ALTER SYSTEM SET ${name} = '${value}'`);
+  }
+  await sql`SELECT pg_reload_conf()`;
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  for (const [name, value] of Object.entries(settings)) {
+    const [row] = await sql<{ setting: string }[]>`SELECT current_setting(${name}) AS setting`;
+    if (row?.setting !== value) throw new Error(`${name} is ${row?.setting}, not ${value}`);
+  }
 }

@@ -4,11 +4,10 @@
 // (after Retry-After on a 409); bob reads his accounts one request at a time meanwhile.
 // Bounded: each configuration runs one quiet phase and one storm of fixed length.
 import { randomUUID } from "node:crypto";
-import path from "node:path";
 import { startBenchDatabase } from "./environment";
-import { type RunningProcess, startNodeProcess } from "./processes";
 import { describeRun, parseBenchOptions, writeResult } from "./results";
 import type { FairnessPhase, FairnessResult } from "./resultTypes";
+import { type ApiServer, startFairnessServer } from "./servers";
 import { median, percentile } from "./stats";
 
 const { options, line } = parseBenchOptions({
@@ -28,15 +27,11 @@ try {
   );
   const configs = {} as FairnessResult["configs"];
   for (const bound of ["on", "off"] as const) {
-    const server = await startNodeProcess({
-      args: ["--import", "tsx", path.join(import.meta.dirname, "fairness", "server.ts")],
-      env: {
-        DATABASE_URL: database.url,
-        PRINCIPALS: JSON.stringify(principals),
-        WAITERS_BOUND: bound,
-        DB_POOL_SIZE: options["pool-size"],
-      },
-      listening: /listening (\d+)/,
+    const server = await startFairnessServer({
+      DATABASE_URL: database.url,
+      PRINCIPALS: JSON.stringify(principals),
+      WAITERS_BOUND: bound,
+      DB_POOL_SIZE: options["pool-size"],
     });
     try {
       configs[bound] = await measure(server);
@@ -54,8 +49,7 @@ try {
   await database.stop();
 }
 
-async function measure(server: RunningProcess) {
-  const base = `http://127.0.0.1:${server.match[1]}/trpc`;
+async function measure({ base }: ApiServer) {
   const read = async () => {
     const t0 = performance.now();
     const response = await fetch(`${base}/accounts`, { headers: { "x-principal": "bob" } });

@@ -10,11 +10,11 @@
 // the first one's worker never delivers its rows either. Then, one request at a time, where each
 // side's cost goes (breakdown.ts). Writes bench/results/hand-rolled-sync-{off,on}.json and
 // bench/results/hand-rolled-breakdown.json.
-import { BREAKDOWN_SETTINGS, type BreakdownRequest, breakDownRequests, setBreakdownMode, setSystem } from "./breakdown";
+import { BREAKDOWN_SETTINGS, breakDownRequests, setBreakdownMode } from "./breakdown";
 import { waitForOutbox, writeCounters } from "./databaseCounters";
-import { startBenchDatabase } from "./environment";
-import { loadWithKeys, measureRounds } from "./load";
-import { makeKeys, orderRequest, randomKeyFrom } from "./orderRequests";
+import { setSystem, startBenchDatabase } from "./environment";
+import { measureRounds } from "./load";
+import { loadOrders, makeKeys, type OrderRequest, orderRequest } from "./orderRequests";
 import { describeRun, parseBenchOptions, writeResult } from "./results";
 import {
   type BreakdownResult,
@@ -58,7 +58,7 @@ try {
   const request = orderRequest(db);
   // Its own database: with apps/server's tables shared, the first server's worker would deliver its outbox.
   const elsewhere = await db.addDatabase("bench_worker_elsewhere");
-  const requests: Record<ServerName, BreakdownRequest> = {
+  const requests: Record<ServerName, OrderRequest> = {
     oncely: request,
     handRolled: request,
     oncelyWorkerElsewhere: orderRequest(elsewhere),
@@ -78,14 +78,10 @@ try {
     await makeKeys(servers.oncelyWorkerElsewhere, Number(options["replay-keys"]), requests.oncelyWorkerElsewhere);
     const load = (variant: HandRolledVariant, seconds: number) => {
       const server = SERVER_OF[variant];
-      const keys = replayKeys[variant];
-      return loadWithKeys({
-        url: `${servers[server].base}/${requests[server].path}`,
-        body: requests[server].body,
-        headers: requests[server].headers,
+      return loadOrders(servers[server], requests[server], {
         connections: Number(options.connections),
         seconds,
-        ...(keys ? { key: randomKeyFrom(keys) } : {}),
+        replayKeys: replayKeys[variant],
       });
     };
 

@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { sweepExpiredKeys } from "@oncely/idempotency";
 import { startBenchEnvironment } from "./environment";
 import { loadWithKeys, timedCall } from "./load";
+import { orderRequest } from "./orderRequests";
 import { describeRun, parseBenchOptions, writeResult } from "./results";
 import type { KeyTableResult } from "./resultTypes";
 import { median } from "./stats";
@@ -29,14 +30,14 @@ const SWEEP_BATCH = 1000;
 // which fsync latency would drown.
 const env = await startBenchEnvironment({ synchronous_commit: "off", maintenance_work_mem: "256MB" });
 const { sql } = env.db;
-const body = JSON.stringify({ accountId: env.accountId, amount: 1999, currency: "USD" });
+const { body } = orderRequest(env);
 const url = `${env.base}/idempotent`;
 try {
   // Warm up JIT, pools and caches first, so the first size is not measured cold.
   for (let i = 0; i < 200; i++) await timedCall(url, randomUUID(), body);
 
   // 1. Latency by key-table size.
-  const bySize: { rows: number; fillSeconds: number; create: number; replay: number }[] = [];
+  const bySize: KeyTableResult["bySize"] = [];
   for (const rows of sizes) {
     const t0 = performance.now();
     await fillKeyTable(rows);

@@ -35,7 +35,7 @@ export function loadWithKeys(options: {
   });
 }
 
-/** One request, timed end to end (milliseconds); throws on a non-2xx answer. */
+/** One request, timed end to end (milliseconds), and the status it was answered with. */
 export async function timedCall(
   url: string,
   key: string,
@@ -50,6 +50,13 @@ export async function timedCall(
   });
   await response.arrayBuffer();
   return { ms: performance.now() - t0, status: response.status };
+}
+
+/** Fails the run if a load got any non-2xx answer or error. */
+export function checkAnswered(what: string, result: autocannon.Result): void {
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${what}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  }
 }
 
 /** What one variant did in one round. */
@@ -122,9 +129,7 @@ export function measureRounds<V extends string>(options: {
       const items = await database?.settle();
       const after = cpuMs(variant);
       const countersAfter = await database?.counters();
-      if (result.non2xx > 0 || result.errors > 0) {
-        throw new Error(`${variant}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
-      }
+      checkAnswered(variant, result);
       const answered = result["2xx"];
       const server = after.server - before.server;
       const postgres = after.postgres - before.postgres;

@@ -2,7 +2,6 @@ import { spawn } from "node:child_process";
 import { processCpuMs } from "./cpu";
 
 export interface RunningProcess {
-  pid: number;
   /** What the `listening` pattern matched in the process's output. */
   match: RegExpExecArray;
   /** CPU time (ms) the process has used so far. */
@@ -54,7 +53,10 @@ export async function startNodeProcess(options: {
   let output = "";
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not listening after 60 s:\n${output}`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`not listening after ${START_TIMEOUT_MS / 1000} s:\n${output}`)),
+      START_TIMEOUT_MS,
+    );
     const onData = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-20_000);
       const found = options.listening.exec(output);
@@ -70,12 +72,10 @@ export async function startNodeProcess(options: {
       reject(new Error(`${options.args.join(" ")} exited (${code ?? signal}) before listening:\n${output}`));
     });
   });
-  // Keep draining its output, so a chatty process never blocks on a full pipe.
-  child.stdout.on("data", () => {});
-  child.stderr.on("data", (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
-  });
-  const pid = child.pid ?? 0;
+  // From here its output is only drained (apps/server logs every request), so a chatty process
+  // never blocks on a full pipe, and the bench process, which drives the load, does no more with it.
+  child.stdout.removeAllListeners("data").resume();
+  child.stderr.removeAllListeners("data").resume();
   const stop = async () => {
     forget();
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -85,5 +85,6 @@ export async function startNodeProcess(options: {
     clearTimeout(killer);
   };
   const forget = stopOnSignal(stop);
-  return { pid, match, cpuMs: () => processCpuMs(pid), stop };
+  const pid = child.pid ?? 0;
+  return { match, cpuMs: () => processCpuMs(pid), stop };
 }

@@ -14,8 +14,8 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { waitForOutbox } from "./databaseCounters";
 import { type BenchDatabase, startBenchDatabase } from "./environment";
-import { loadWithKeys } from "./load";
-import { makeKeys, orderRequest, randomKeyFrom } from "./orderRequests";
+import { checkAnswered } from "./load";
+import { loadOrders, makeKeys, orderRequest } from "./orderRequests";
 import { describeRun, parseBenchOptions, REPO_ROOT, writeResult } from "./results";
 import type { ProfileResult, ProfileSummary } from "./resultTypes";
 import { startApiServer } from "./servers";
@@ -168,20 +168,14 @@ async function profileLoad(database: BenchDatabase, kind: ProfiledLoad): Promise
     });
     const request = orderRequest(database);
     let window: { from: number; to: number };
-    let result: Awaited<ReturnType<typeof loadWithKeys>>;
+    let result: Awaited<ReturnType<typeof loadOrders>>;
     try {
-      const keys = kind === "replays" ? await makeKeys(server, Number(options["replay-keys"]), request) : null;
+      const replayKeys =
+        kind === "replays" ? await makeKeys(server, Number(options["replay-keys"]), request) : undefined;
       // Those orders' confirmations are delivered before the load, so the replays' profile holds none.
       await waitForOutbox(database.db.sql);
       const load = (seconds: number) =>
-        loadWithKeys({
-          url: `${server.base}/${request.path}`,
-          body: request.body,
-          headers: request.headers,
-          connections: Number(options.connections),
-          seconds,
-          ...(keys ? { key: randomKeyFrom(keys) } : {}),
-        });
+        loadOrders(server, request, { connections: Number(options.connections), seconds, replayKeys });
       await load(Number(options.warmup));
       const from = monotonicUs();
       result = await load(Number(options.duration));
@@ -191,8 +185,7 @@ async function profileLoad(database: BenchDatabase, kind: ProfiledLoad): Promise
     } finally {
       await server.stop(); // the profile is written as the process exits
     }
-    if (result.non2xx > 0 || result.errors > 0)
-      throw new Error(`${kind}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+    checkAnswered(kind, result);
     const [file] = (await fs.readdir(profileDir)).filter((name) => name.endsWith(".cpuprofile"));
     if (!file) throw new Error(`apps/server wrote no profile into ${profileDir}`);
     const profile = JSON.parse(await fs.readFile(path.join(profileDir, file), "utf8")) as CpuProfile;

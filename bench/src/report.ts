@@ -11,25 +11,26 @@ import { judgeGoals, verdict } from "./report/goals";
 import {
   breakdownSection,
   breakdownTable,
+  counterPerRequest,
   equalWorkLine,
   handRolledSection,
   outboxWorkerLine,
 } from "./report/handRolledSections";
-import { REGIMES, type Regime, readResults } from "./report/inputs";
+import { REGIME_NAMES, REGIMES, type Regime, readResults } from "./report/inputs";
 import { fixed, machineOf, ms, table } from "./report/markdown";
 import { profileSection } from "./report/profileSection";
 import { stockDriverSection, tryClaimSection } from "./report/stockDriverSection";
 import { whyMissed } from "./report/whyMissed";
-import { REPO_ROOT } from "./results";
+import { type Measured, REPO_ROOT } from "./results";
 import type { EngineVariant, HandRolledVariant, ProfileSummary } from "./resultTypes";
-import { cpuRatio, medianOf, throughputRatio } from "./stats";
+import { cpuRatio, medianCpu, medianServerCpu, throughputRatio } from "./stats";
 
 const results = readResults();
 const goals = judgeGoals(results);
 
 function summary(): string {
   const runs = [
-    ...(["off", "on"] as const).flatMap((r) => [results.handRolled[r], results.engine[r]]),
+    ...REGIME_NAMES.flatMap((r) => [results.handRolled[r], results.engine[r]]),
     results.breakdown,
     results.statements,
     results.keyTable,
@@ -72,6 +73,11 @@ ${costLines()}`;
 /** Every ratio issue 14 asks for, by req/s and by CPU per request, CPU-bound and durable. */
 function ratioTable(): string {
   type Pair = [RoundSample[], RoundSample[]] | null;
+  /** Two variants' samples from one result file, or null when it is missing. */
+  const pair = <V extends string>(r: Measured<{ samples: Record<V, RoundSample[]> }>, a: V, b: V): Pair =>
+    r ? [r.samples[a], r.samples[b]] : null;
+  const hand = (r: Regime, a: HandRolledVariant, b: HandRolledVariant) => pair(results.handRolled[r], a, b);
+  const engine = (r: Regime, a: EngineVariant, b: EngineVariant) => pair(results.engine[r], a, b);
   const rows: [string, (regime: Regime) => Pair][] = [
     ["Oncely / hand-rolled, new keys", (r) => hand(r, "oncelyNew", "handRolledNew")],
     [
@@ -90,7 +96,7 @@ function ratioTable(): string {
     pair ? `${fixed(throughputRatio(pair[0], pair[1]))} (CPU ${fixed(cpuRatio(pair[0], pair[1]))})` : "not measured";
   return `${table(
     ["ratio: req/s (CPU per request allows)", ...Object.values(REGIMES)],
-    rows.map(([name, pair]) => [name, ...(Object.keys(REGIMES) as Regime[]).map((r) => cell(pair(r)))]),
+    rows.map(([name, pair]) => [name, ...REGIME_NAMES.map((r) => cell(pair(r)))]),
   )}
 
 Oncely / hand-rolled: bench/src/handRolled.ts (apps/server against the hand-rolled server; "outbox
@@ -100,26 +106,16 @@ floor and plain: bench/src/engine.ts (the same handlers in bench/src/benchServer
 rounds of within-round ratios; "CPU" is the ratio of median CPU per request, inverted (higher is better).`;
 }
 
-function hand(regime: Regime, a: HandRolledVariant, b: HandRolledVariant): [RoundSample[], RoundSample[]] | null {
-  const r = results.handRolled[regime];
-  return r ? [r.samples[a], r.samples[b]] : null;
-}
-
-function engine(regime: Regime, a: EngineVariant, b: EngineVariant): [RoundSample[], RoundSample[]] | null {
-  const r = results.engine[regime];
-  return r ? [r.samples[a], r.samples[b]] : null;
-}
-
 /** The CPU split and the counted breakdown, Oncely's new-key order against the hand-rolled one. */
 function costLines(): string {
   const lines: string[] = [];
-  for (const regime of Object.keys(REGIMES) as Regime[]) {
+  for (const regime of REGIME_NAMES) {
     const r = results.handRolled[regime];
     if (!r) continue;
     const cpu = (v: keyof typeof r.samples) => {
-      const all = medianOf(r.samples[v], (s) => s.cpuPerRequest);
-      const server = medianOf(r.samples[v], (s) => s.serverCpuPerRequest);
-      const ids = medianOf(r.samples[v], (s) => s.databasePerRequest?.transactionIds ?? Number.NaN);
+      const all = medianCpu(r.samples[v]);
+      const server = medianServerCpu(r.samples[v]);
+      const ids = counterPerRequest(r.samples[v], "transactionIds");
       return `${ms(all)} (server ${ms(server)}, PostgreSQL ${ms(all - server)}; ${fixed(ids)} transaction ids)`;
     };
     lines.push(
@@ -128,7 +124,7 @@ function costLines(): string {
   }
   const s = results.statements;
   if (s) {
-    const cpu = (v: keyof typeof s.samples) => medianOf(s.samples[v], (x) => x.cpuPerRequest);
+    const cpu = (v: keyof typeof s.samples) => medianCpu(s.samples[v]);
     lines.push(
       `- The engine against its floor (order, CPU-bound, CPU per request): plain handler ${ms(cpu("plain"))}, plus only the key row with its answer ${ms(cpu("orderFloor"))}, plus the middleware's statements without it ${ms(cpu("statementsAll"))}, the idempotent procedure ${ms(cpu("idempotent"))}.`,
     );
@@ -190,6 +186,9 @@ const designSpace = `## Design space (issue 14): what was tried, and where it is
   engine keeps to.
 - **The stock driver** (issue 13): "The hot path before and after the move to the stock driver".`;
 
+// Written into BENCHMARKS.md and, at the end of `pnpm bench`, on the terminal.
+const summaryText = summary();
+
 const benchmarks = `# Benchmarks
 
 Generated by \`pnpm --filter @oncely/bench report\` from the measurements in
@@ -201,11 +200,11 @@ the machine is shared and noisy. No test asserts a time.
 ![Issue 14's goals, measured, and p50 latency by key-table size](docs/benchmarks.svg)
 
 ${[
-  summary(),
+  summaryText,
   designSpace,
-  ...(Object.keys(REGIMES) as Regime[]).map((r) => handRolledSection(r, results.handRolled[r])),
+  ...REGIME_NAMES.map((r) => handRolledSection(r, results.handRolled[r])),
   breakdownSection(results.breakdown),
-  ...(Object.keys(REGIMES) as Regime[]).map((r) => engineSection(r, results.engine[r])),
+  ...REGIME_NAMES.map((r) => engineSection(r, results.engine[r])),
   statementsSection(results.statements),
   keyTableSection(results.keyTable),
   fairnessSection(results.fairness),
@@ -219,7 +218,7 @@ The CPU profile of apps/server under load is in [bench/README.md](bench/README.m
 
 write("BENCHMARKS.md", benchmarks);
 // `pnpm bench` ends with the goals and every ratio on the terminal.
-process.stdout.write(`\n${summary()}\n`);
+process.stdout.write(`\n${summaryText}\n`);
 write("docs/benchmarks.svg", drawChart(goals, results.keyTable));
 replaceSection("bench/README.md", "profile", profileSection(results.profile));
 

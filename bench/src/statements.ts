@@ -10,6 +10,7 @@
 import { DRIVER_WORKERS, measureDriverStatements } from "./driverStatements";
 import { startBenchEnvironment } from "./environment";
 import { loadWithKeys, measureRounds } from "./load";
+import { orderRequest } from "./orderRequests";
 import { describeRun, parseBenchOptions, writeResult } from "./results";
 import { STATEMENT_VARIANTS, type StatementsResult, type StatementVariant } from "./resultTypes";
 
@@ -24,7 +25,7 @@ const NAMES = Object.keys(STATEMENT_VARIANTS) as StatementVariant[];
 
 const env = await startBenchEnvironment({ synchronous_commit: "off" });
 try {
-  const body = JSON.stringify({ accountId: env.accountId, amount: 1999, currency: "USD" });
+  const { body } = orderRequest(env);
   const load = (variant: StatementVariant, seconds: number) =>
     loadWithKeys({ url: `${env.base}/${variant}`, body, connections: Number(options.connections), seconds });
   for (const variant of NAMES) await load(variant, 2); // warm up

@@ -19,8 +19,12 @@ export function medianOf(samples: RoundSample[], of: (sample: RoundSample) => nu
   return median(samples.map(of));
 }
 
+/** Median over rounds of CPU per request (ms): the server's and PostgreSQL's. */
+export const medianCpu = (samples: RoundSample[]) => medianOf(samples, (s) => s.cpuPerRequest);
+/** Median over rounds of the server's CPU per request (ms); PostgreSQL's is medianCpu's minus this. */
+export const medianServerCpu = (samples: RoundSample[]) => medianOf(samples, (s) => s.serverCpuPerRequest);
+
 /** `baseline`'s median CPU per request over `subject`'s: the throughput ratio CPU allows when CPU is the limit. */
 export function cpuRatio(subject: RoundSample[], baseline: RoundSample[]): number {
-  const cpu = (samples: RoundSample[]) => medianOf(samples, (s) => s.cpuPerRequest);
-  return cpu(baseline) / cpu(subject);
+  return medianCpu(baseline) / medianCpu(subject);
 }

@@ -24,14 +24,13 @@ export function drawChart(goals: Goal[], keyTable: KeyTableResult | null): strin
       text(barX + 6, y + 15, "not measured", "", 11);
       return;
     }
-    const met = goal.value >= goal.threshold;
     parts.push(
-      `<rect x="${barX}" y="${y}" width="${x(goal.value) - barX}" height="20" fill="${met ? "#3b8f4f" : "#3b6fd8"}"/>`,
+      `<rect x="${barX}" y="${y}" width="${x(goal.value) - barX}" height="20" fill="${goal.met ? "#3b8f4f" : "#3b6fd8"}"/>`,
     );
     parts.push(
       `<line x1="${x(goal.threshold)}" y1="${y - 3}" x2="${x(goal.threshold)}" y2="${y + 23}" stroke="#d33" stroke-width="2"/>`,
     );
-    text(barX + barW + 8, y + 15, `${goal.value.toFixed(2)} (${met ? "met" : "missed"})`, "", 11);
+    text(barX + barW + 8, y + 15, `${goal.value.toFixed(2)} (${goal.met ? "met" : "missed"})`, "", 11);
   });
   const goalsHeight = 40 + goals.length * rowH;
 

@@ -12,7 +12,7 @@ import {
   type StatementsResult,
   type StatementVariant,
 } from "../resultTypes";
-import { cpuRatio, medianOf, throughputRatio } from "../stats";
+import { cpuRatio, medianCpu, medianOf, medianServerCpu, throughputRatio } from "../stats";
 import { REGIMES, type Regime } from "./inputs";
 import { fixed, missing, ms, provenance, table, whole } from "./markdown";
 
@@ -75,8 +75,8 @@ the variant's, the throughput ratio CPU allows when CPU is the limit.
 ${table(
   ["variant", "CPU per request", "Node server", "PostgreSQL"],
   names.map((v) => {
-    const all = medianOf(samples[v], (s) => s.cpuPerRequest);
-    const server = medianOf(samples[v], (s) => s.serverCpuPerRequest);
+    const all = medianCpu(samples[v]);
+    const server = medianServerCpu(samples[v]);
     return [v, ms(all), ms(server), ms(all - server)];
   }),
 )}
@@ -86,19 +86,18 @@ replay (a retry), pair after pair, so both meet the same moments of the machine.
 
 ${table(
   ["latency", "first execution p50", "replay p50", "replay p99", "replay / first"],
-  [
-    ["default (fast path for keys this process saw)", latency.default],
-    ["fast path for every key", latency.alwaysFastPath],
-  ].map(([name, l]) => {
-    const pairs = l as EngineResult["latency"]["default"];
-    return [
-      `${name as string} (${pairs.pairs} pairs)`,
-      ms(pairs.firstP50, 2),
-      ms(pairs.replayP50, 2),
-      ms(pairs.replayP99, 2),
-      `**${fixed(pairs.replayP50 / pairs.firstP50)}**`,
-    ];
-  }),
+  (
+    [
+      ["default (fast path for keys this process saw)", latency.default],
+      ["fast path for every key", latency.alwaysFastPath],
+    ] as const
+  ).map(([name, pairs]) => [
+    `${name} (${pairs.pairs} pairs)`,
+    ms(pairs.firstP50, 2),
+    ms(pairs.replayP50, 2),
+    ms(pairs.replayP99, 2),
+    `**${fixed(pairs.replayP50 / pairs.firstP50)}**`,
+  ]),
 )}`;
 }
 
@@ -107,7 +106,7 @@ export function statementsSection(result: Measured<StatementsResult>): string {
   if (!result) return `${title}\n\n${missing("statements", "pnpm --filter @oncely/bench exec tsx src/statements.ts")}`;
   const { options, samples, driver } = result;
   const names = Object.keys(STATEMENT_VARIANTS) as StatementVariant[];
-  const cpu = (v: StatementVariant) => medianOf(samples[v], (s) => s.cpuPerRequest);
+  const cpu = (v: StatementVariant) => medianCpu(samples[v]);
   const base = cpu("plain");
   // Variants a results file predates are left out, not invented.
   const driverNames = (Object.keys(DRIVER_VARIANTS) as DriverVariant[]).filter((v) => driver[v]);

@@ -9,11 +9,17 @@ import {
   type RequestBreakdown,
   type Side,
 } from "../resultTypes";
-import { cpuRatio, median, medianOf, throughputRatio } from "../stats";
-import { REGIMES, type Regime } from "./inputs";
+import { cpuRatio, median, medianCpu, medianOf, medianServerCpu, throughputRatio } from "../stats";
+import { REGIME_NAMES, REGIMES, type Regime } from "./inputs";
 import { fixed, missing, ms, provenance, table, whole } from "./markdown";
 
 const SIDES: Record<Side, string> = { oncely: "Oncely (apps/server)", handRolled: "hand-rolled" };
+const PASSES = { newKey: "new key", replay: "replay" } as const;
+type Pass = keyof typeof PASSES;
+/** Each side's new-key pass, then its replay pass: the breakdown's columns and its statement tables. */
+const SIDE_PASSES = (Object.keys(SIDES) as Side[]).flatMap((side) =>
+  (Object.keys(PASSES) as Pass[]).map((pass) => ({ side, pass, title: `${SIDES[side]}, ${PASSES[pass]}` })),
+);
 
 /**
  * apps/server's outbox worker, from the pause after each new-key load while it caught up: CPU
@@ -31,11 +37,9 @@ export function outboxWorkerCost(samples: RoundSample[]) {
     pendingShare: median(rounds.map((d) => d.items / d.answered)),
   };
 }
-const counterPerRequest = (samples: RoundSample[], name: string) =>
+/** Median over rounds of one of the database's counters per request (databaseCounters.ts's writeCounters). */
+export const counterPerRequest = (samples: RoundSample[], name: string) =>
   medianOf(samples, (s) => s.databasePerRequest?.[name] ?? Number.NaN);
-
-/** The hand-rolled variant an Oncely variant is compared with in its round; null for the hand-rolled ones. */
-const baselineOf = (v: HandRolledVariant): HandRolledVariant | null => HAND_ROLLED_VARIANTS[v].baseline;
 
 export function handRolledSection(regime: Regime, result: Measured<HandRolledResult>): string {
   const title = `## Oncely against a hand-rolled keyed order, ${REGIMES[regime]}`;
@@ -67,7 +71,8 @@ outbox rows undelivered and nothing waits for them: that pair does the same work
 ${table(
   ["variant", "req/s per round", "Oncely / hand-rolled, req/s", "CPU per request allows"],
   names.map((v) => {
-    const baseline = baselineOf(v);
+    // The hand-rolled variant an Oncely variant is compared with in its round; null for the hand-rolled ones.
+    const baseline = HAND_ROLLED_VARIANTS[v].baseline;
     return [
       HAND_ROLLED_VARIANTS[v].label,
       samples[v].map((s) => whole(s.requestsPerSecond)).join(", "),
@@ -84,8 +89,8 @@ wrote) and WAL bytes.
 ${table(
   ["variant", "CPU per request", "server", "PostgreSQL", "transaction ids", "WAL bytes"],
   names.map((v) => {
-    const all = medianOf(samples[v], (s) => s.cpuPerRequest);
-    const server = medianOf(samples[v], (s) => s.serverCpuPerRequest);
+    const all = medianCpu(samples[v]);
+    const server = medianServerCpu(samples[v]);
     return [
       HAND_ROLLED_VARIANTS[v].label,
       ms(all),
@@ -106,13 +111,13 @@ ${outboxWorkerLine(samples)}`;
  */
 export function outboxWorkerLine(samples: HandRolledResult["samples"]): string {
   const elsewhere = samples.oncelyNewWorkerElsewhere;
-  const elsewhereAll = medianOf(elsewhere, (s) => s.cpuPerRequest);
-  const elsewhereServer = medianOf(elsewhere, (s) => s.serverCpuPerRequest);
+  const elsewhereAll = medianCpu(elsewhere);
+  const elsewhereServer = medianServerCpu(elsewhere);
   const measured = `measured with the outbox worker in another process, ${ms(elsewhereAll)} (server ${ms(elsewhereServer)}, PostgreSQL ${ms(elsewhereAll - elsewhereServer)})`;
   const worker = outboxWorkerCost(samples.oncelyNew);
   if (worker.rounds === 0)
     return `apps/server's outbox worker kept up with every load (nothing was pending when a load ended). Oncely's new-key request without its confirmation's delivery, ${measured}.`;
-  const all = medianOf(samples.oncelyNew, (s) => s.cpuPerRequest);
+  const all = medianCpu(samples.oncelyNew);
   return `apps/server's outbox worker (one confirmation per order), measured while it caught up after the new-key loads
 (${worker.rounds} of ${samples.oncelyNew.length} rounds left messages pending: a median ${fixed(100 * worker.pendingShare, 0)}% of the load's orders): ${ms(worker.server + worker.postgres)} of CPU
 per delivered message (server ${ms(worker.server)}, PostgreSQL ${ms(worker.postgres)}). Oncely's new-key request
@@ -125,7 +130,7 @@ without its confirmation's delivery is then about ${ms(all - worker.server - wor
  * apps/server as deployed.
  */
 export function equalWorkLine(results: Record<Regime, Measured<HandRolledResult>>): string {
-  const regimes = (Object.keys(REGIMES) as Regime[]).flatMap((regime) => {
+  const regimes = REGIME_NAMES.flatMap((regime) => {
     const r = results[regime];
     if (!r) return [];
     const [subject, baseline] = [r.samples.oncelyNewWorkerElsewhere, r.samples.handRolledNew];
@@ -151,18 +156,13 @@ const DATABASE_COUNTERS: [string, string][] = [
 ];
 
 /** Statements sent (simple queries + extended-protocol executes), parsed (extended-protocol parses). */
-export const statementsSent = (b: RequestBreakdown) =>
+const statementsSent = (b: RequestBreakdown) =>
   (b.wire.messages["query (simple protocol)"] ?? 0) + (b.wire.messages.execute ?? 0);
-export const statementsParsed = (b: RequestBreakdown) => b.wire.messages.parse ?? 0;
+const statementsParsed = (b: RequestBreakdown) => b.wire.messages.parse ?? 0;
 
 /** One row per counted measure, one column per side and pass: the summary's table too. */
 export function breakdownTable(result: BreakdownResult): string {
-  const columns = (["oncely", "handRolled"] as const).flatMap((side) =>
-    (["newKey", "replay"] as const).map((pass) => ({
-      title: `${SIDES[side]}, ${pass === "newKey" ? "new key" : "replay"}`,
-      breakdown: result.perRequest[side][pass],
-    })),
-  );
+  const columns = SIDE_PASSES.map(({ side, pass, title }) => ({ title, breakdown: result.perRequest[side][pass] }));
   const row = (name: string, of: (b: RequestBreakdown) => number, digits = 2) => [
     name,
     ...columns.map((c) => fixed(of(c.breakdown), digits)),
@@ -183,7 +183,7 @@ export function breakdownSection(result: Measured<BreakdownResult>): string {
   const title = "## Where a keyed order's cost goes, counted";
   if (!result)
     return `${title}\n\n${missing("hand-rolled-breakdown", "pnpm --filter @oncely/bench exec tsx src/handRolled.ts")}`;
-  const statements = (side: Side, pass: "newKey" | "replay") =>
+  const statements = (side: Side, pass: Pass) =>
     table(
       ["statement (pg_stat_statements, normalised)", "calls", "rows", "execution µs"],
       result.perRequest[side][pass].statements
@@ -211,19 +211,8 @@ PostgreSQL's own execution time per statement.
 
 ${breakdownTable(result)}
 
-Statements per request, ${SIDES.oncely}, new key (calls ≥ 0.05 per request):
-
-${statements("oncely", "newKey")}
-
-${SIDES.oncely}, replay:
-
-${statements("oncely", "replay")}
-
-${SIDES.handRolled}, new key:
-
-${statements("handRolled", "newKey")}
-
-${SIDES.handRolled}, replay:
-
-${statements("handRolled", "replay")}`;
+${SIDE_PASSES.map(
+  ({ side, pass, title }, i) =>
+    `${i === 0 ? `Statements per request, ${title} (calls ≥ 0.05 per request)` : title}:\n\n${statements(side, pass)}`,
+).join("\n\n")}`;
 }

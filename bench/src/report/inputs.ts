@@ -42,3 +42,5 @@ export function readResults(): Results {
 
 export const REGIMES = { off: "CPU-bound (synchronous_commit off)", on: "durable (synchronous_commit on)" } as const;
 export type Regime = keyof typeof REGIMES;
+/** CPU-bound first, then durable: the order of every table and section. */
+export const REGIME_NAMES = Object.keys(REGIMES) as Regime[];
